@@ -1,0 +1,3 @@
+import { eventfoldEslintConfig } from '@eventfold/eslint-config';
+
+export default eventfoldEslintConfig(import.meta.dirname);

@@ -1,0 +1,3 @@
+import { eventfoldVitestConfig } from '@eventfold/vitest-config';
+
+export default eventfoldVitestConfig();

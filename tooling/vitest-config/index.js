@@ -1,0 +1,23 @@
+// Shared vitest preset. Workspace packages resolve to their TypeScript sources through the
+// "@eventfold/source" export condition, so tests never need a build step first.
+import { defineConfig, mergeConfig } from 'vitest/config';
+
+const sourceConditions = ['@eventfold/source', 'module', 'node', 'import', 'default'];
+
+/**
+ * @param {import('vitest/config').UserConfig} [overrides]
+ */
+export function eventfoldVitestConfig(overrides = {}) {
+  const base = defineConfig({
+    resolve: { conditions: sourceConditions },
+    ssr: { resolve: { conditions: sourceConditions, externalConditions: ['node'] } },
+    test: {
+      include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+      environment: 'node',
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      reporters: process.env.CI ? ['default'] : ['default'],
+    },
+  });
+  return mergeConfig(base, overrides);
+}
