@@ -2,7 +2,8 @@
 // "@eventfold/source" export condition, so tests never need a build step first.
 import { defineConfig, mergeConfig } from 'vitest/config';
 
-const sourceConditions = ['@eventfold/source', 'module', 'node', 'import', 'default'];
+// Vite's default server conditions, with ours in front.
+const sourceConditions = ['@eventfold/source', 'module', 'node', 'development|production'];
 
 /**
  * @param {import('vitest/config').UserConfig} [overrides]
@@ -10,13 +11,12 @@ const sourceConditions = ['@eventfold/source', 'module', 'node', 'import', 'defa
 export function eventfoldVitestConfig(overrides = {}) {
   const base = defineConfig({
     resolve: { conditions: sourceConditions },
-    ssr: { resolve: { conditions: sourceConditions, externalConditions: ['node'] } },
+    ssr: { resolve: { conditions: sourceConditions } },
     test: {
       include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
       environment: 'node',
       testTimeout: 30_000,
       hookTimeout: 60_000,
-      reporters: process.env.CI ? ['default'] : ['default'],
     },
   });
   return mergeConfig(base, overrides);
