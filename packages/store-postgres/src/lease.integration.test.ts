@@ -54,6 +54,27 @@ describe('lease', () => {
     await db.transaction(async (tx) => b.assertHeld(tx));
   });
 
+  it('makes a takeover wait for the old holder\'s write transaction to finish (fencing)', async (ctx) => {
+    if (database.kind !== 'server') ctx.skip(); // PGlite has a single connection: no concurrent transactions
+    const a = createLease({ db, name: 'relay:fence', ownerId: 'a', ttlMs: 150 });
+    const b = createLease({ db, name: 'relay:fence', ownerId: 'b', ttlMs: 5000 });
+    expect(await a.tryAcquire()).toBe(true);
+    let aCommittedAt = 0;
+    let bAcquiredAt = 0;
+    const writer = db.transaction(async (tx) => {
+      await a.assertHeld(tx);
+      await new Promise((resolve) => setTimeout(resolve, 400)); // the lease expires meanwhile
+    }).then(() => {
+      aCommittedAt = performance.now();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const acquired = await b.tryAcquire();
+    bAcquiredAt = performance.now();
+    await writer;
+    expect(acquired).toBe(true);
+    expect(bAcquiredAt).toBeGreaterThanOrEqual(aCommittedAt);
+  });
+
   it('frees the lease at once on release', async () => {
     const a = createLease({ db, name: 'relay:release', ownerId: 'a', ttlMs: 60_000 });
     const b = createLease({ db, name: 'relay:release', ownerId: 'b', ttlMs: 60_000 });
