@@ -30,3 +30,23 @@ export function isEventValidationError(error: unknown): error is EventValidation
 export function hasCode(error: unknown, code: string): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code;
 }
+
+/**
+ * An event definition, upcaster or catalog is declared wrongly (duplicate type, bad version, a
+ * missing upcaster step, ...). Thrown when the catalog is built, never while handling data.
+ */
+export class EventDefinitionError extends Error {
+  readonly code = 'EVENTFOLD_EVENT_DEFINITION' as const;
+  override readonly name = 'EventDefinitionError';
+  constructor(
+    /** The event type the problem concerns. */
+    readonly eventType: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isEventDefinitionError(error: unknown): error is EventDefinitionError {
+  return hasCode(error, 'EVENTFOLD_EVENT_DEFINITION');
+}
