@@ -1,0 +1,107 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  check,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+/**
+ * PostgreSQL's 64-bit transaction id type. Drizzle has no built-in column for it; values travel as
+ * decimal strings.
+ */
+const xid8 = customType<{ data: string; driverData: string }>({
+  dataType: () => 'xid8',
+});
+
+/**
+ * The Drizzle definitions of eventfold's tables in one Postgres schema. Query them with Drizzle
+ * (`db.select().from(tables.events)`); never write to `events` or `streams` directly, append through
+ * the store so versions and the global feed stay consistent.
+ *
+ * This file is also drizzle-kit's input (`drizzle.config.ts`): the migrations in `drizzle/` are
+ * generated from `eventfoldTables('eventfold')`.
+ */
+export function eventfoldTables(schemaName: string) {
+  const schema = pgSchema(schemaName);
+
+  const events = schema.table(
+    'events',
+    {
+      globalPosition: bigint('global_position', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
+      /** The writing transaction (`pg_current_xact_id()`): with globalPosition, the feed's order. */
+      transactionId: xid8('transaction_id').notNull().default(sql`pg_current_xact_id()`),
+      streamId: text('stream_id').notNull(),
+      streamType: text('stream_type').notNull(),
+      version: integer('version').notNull(),
+      eventId: uuid('event_id').notNull(),
+      type: text('type').notNull(),
+      data: jsonb('data').notNull(),
+      metadata: jsonb('metadata').notNull().default(sql`'{}'::jsonb`),
+      occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' })
+        .notNull()
+        .default(sql`date_trunc('milliseconds', now())`),
+    },
+    (table) => [
+      // readStream: one stream by version, forwards or backwards; also the version-hole guard.
+      uniqueIndex('events_stream_version_uq').on(table.streamId, table.version),
+      // Idempotent retries and duplicate detection.
+      uniqueIndex('events_event_id_uq').on(table.eventId),
+      // readAll: the gap-safe feed order.
+      index('events_feed_idx').on(table.transactionId, table.globalPosition),
+      // readAll filtered by event type / stream type, in feed order.
+      index('events_type_feed_idx').on(table.type, table.transactionId, table.globalPosition),
+      index('events_stream_type_feed_idx').on(table.streamType, table.transactionId, table.globalPosition),
+    ],
+  );
+
+  const streams = schema.table('streams', {
+    id: text('id').primaryKey(),
+    type: text('type').notNull(),
+    version: integer('version').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  });
+
+  const snapshots = schema.table('snapshots', {
+    streamId: text('stream_id').primaryKey(),
+    version: integer('version').notNull(),
+    schemaVersion: integer('schema_version').notNull(),
+    state: jsonb('state').notNull(),
+    takenAt: timestamp('taken_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  });
+
+  const checkpoints = schema.table(
+    'checkpoints',
+    {
+      name: text('name').primaryKey(),
+      transactionId: bigint('transaction_id', { mode: 'number' }).notNull(),
+      position: bigint('position', { mode: 'number' }).notNull(),
+      status: text('status').notNull().default('running'),
+      lastError: text('last_error'),
+      updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    },
+    (table) => [
+      check('checkpoints_status_check', sql`${table.status} in ('running', 'stopped', 'failed', 'rebuilding')`),
+    ],
+  );
+
+  return { schema, events, streams, snapshots, checkpoints };
+}
+
+export type EventfoldTables = ReturnType<typeof eventfoldTables>;
+
+// drizzle-kit reads the exported schema and tables of this module to generate drizzle/*.sql.
+const generated = eventfoldTables('eventfold');
+export const eventfoldSchema = generated.schema;
+export const events = generated.events;
+export const streams = generated.streams;
+export const snapshots = generated.snapshots;
+export const checkpoints = generated.checkpoints;
