@@ -1,0 +1,125 @@
+import { z } from 'zod';
+
+/** Postgres identifiers that come from configuration: validated, then always quoted. */
+export const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: `must be a whole number between ${min} and ${max}` })
+    .transform(Number)
+    .pipe(z.number().int().min(min, { message: `must be at least ${min}` }).max(max, { message: `must be at most ${max}` }));
+
+const url = (protocols: readonly string[], example: string) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (e.g. ${example})` },
+  );
+
+const boolean = z
+  .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((value) => ['true', '1', 'on', 'yes'].includes(value));
+
+/** The environment variables the gateway reads, with their defaults. Empty strings count as unset. */
+const EnvironmentSchema = z.object({
+  DATABASE_URL: url(['postgres:', 'postgresql:'], 'postgres://postgres@127.0.0.1:5432/postgres').optional(),
+  DATA_DIR: z.string().min(1).default('./.data'),
+  AMQP_URL: url(['amqp:', 'amqps:'], 'amqp://guest:guest@127.0.0.1:5672').optional(),
+  HOST: z.string().min(1).max(255).default('127.0.0.1'),
+  PORT: integer(0, 65535).default(3000),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  DB_POOL_SIZE: integer(1, 200).default(20),
+  EVENT_STORE_SCHEMA: z
+    .string()
+    .regex(IDENTIFIER, { message: 'must be a lowercase Postgres identifier (letters, digits, _; max 63; not starting with a digit)' })
+    .default('eventfold'),
+  RELAY_EXCHANGE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,127}$/, { message: 'must be 1 to 127 letters, digits or _ . : -' })
+    .default('domain_events'),
+  RELAY_IN_SERVE: boolean.default(true),
+  PROJECTOR_IN_SERVE: boolean.default(true),
+  SNAPSHOT_EVERY: integer(0, 100_000).default(50),
+  IDEMPOTENCY_TTL_HOURS: integer(1, 24 * 365).default(24),
+});
+
+export interface GatewayConfig {
+  /** PostgreSQL server; `undefined` = embedded PGlite in `dataDir`. */
+  readonly databaseUrl: string | undefined;
+  readonly dataDir: string;
+  /** RabbitMQ; `undefined` = relay off. */
+  readonly amqpUrl: string | undefined;
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: (typeof LOG_LEVELS)[number];
+  readonly dbPoolSize: number;
+  readonly eventStoreSchema: string;
+  readonly relayExchange: string;
+  /** Run the relay inside `serve` (when AMQP_URL is set). `gateway relay` runs it on its own. */
+  readonly relayInServe: boolean;
+  /** Run the async projections inside `serve`. */
+  readonly projectorInServe: boolean;
+  /** Take an aggregate snapshot every N events (0 = never). */
+  readonly snapshotEvery: number;
+  readonly idempotencyTtlHours: number;
+}
+
+/** The environment is wrong. `variable` names the first offending variable. */
+export class ConfigError extends Error {
+  readonly code = 'GATEWAY_CONFIG' as const;
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}\nFix the environment variable${problems.length > 1 ? 's' : ''} and start again.`);
+  }
+}
+
+export const isConfigError = (error: unknown): error is ConfigError =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'GATEWAY_CONFIG';
+
+const SECRET_VARIABLES = new Set(['DATABASE_URL', 'AMQP_URL']);
+
+/** Reads and validates the configuration; throws {@link ConfigError} naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(EnvironmentSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value.trim() !== '') input[key] = value.trim();
+  }
+  const parsed = EnvironmentSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const variable = String(issue.path[0] ?? '(environment)');
+      // Never echo connection strings: they can hold passwords.
+      const shown = SECRET_VARIABLES.has(variable) ? '' : ` (got ${JSON.stringify(input[variable] ?? '')})`;
+      return `${variable} ${issue.message}${shown}`;
+    });
+    throw new ConfigError(String(parsed.error.issues[0]?.path[0] ?? '(environment)'), problems);
+  }
+  const e = parsed.data;
+  return {
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    amqpUrl: e.AMQP_URL,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    dbPoolSize: e.DB_POOL_SIZE,
+    eventStoreSchema: e.EVENT_STORE_SCHEMA,
+    relayExchange: e.RELAY_EXCHANGE,
+    relayInServe: e.RELAY_IN_SERVE,
+    projectorInServe: e.PROJECTOR_IN_SERVE,
+    snapshotEvery: e.SNAPSHOT_EVERY,
+    idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
+  };
+}
