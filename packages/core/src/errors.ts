@@ -1,4 +1,4 @@
-import { hasCode } from '@eventfold/shared-schema';
+import { hasCode, type EventValidationIssue } from '@eventfold/shared-schema';
 import type { ExpectedVersion } from './expected-version';
 
 /**
@@ -30,7 +30,7 @@ export class StreamNotFoundError extends EventfoldError {
   readonly code = 'EVENTFOLD_STREAM_NOT_FOUND' as const;
   override readonly name = 'StreamNotFoundError';
   constructor(readonly streamId: string) {
-    super(`Stream "${streamId}" does not exist.`);
+    super(`Stream "${streamId}" does not exist. Check the id, or create the stream first.`);
   }
 }
 
@@ -111,6 +111,53 @@ export class DomainError extends EventfoldError {
   }
 }
 
+/** One failing field of a command or query input: `path` is dotted (`guest.name`), `''` is the root. */
+export type ValidationIssue = EventValidationIssue;
+
+function describeIssues(issues: readonly ValidationIssue[]): string {
+  return issues.map((issue) => `${issue.path === '' ? '(root)' : issue.path}: ${issue.message}`).join('; ');
+}
+
+/** A command's input failed its schema; no handler ran. `issues` names every failing field. */
+export class CommandValidationError extends EventfoldError {
+  readonly code = 'EVENTFOLD_COMMAND_VALIDATION' as const;
+  override readonly name = 'CommandValidationError';
+  constructor(
+    readonly commandName: string,
+    readonly issues: readonly ValidationIssue[],
+  ) {
+    super(`Invalid command "${commandName}": ${describeIssues(issues)}. Fix the input and send it again.`);
+  }
+}
+
+/** A query's input failed its schema; no handler ran. `issues` names every failing field. */
+export class QueryValidationError extends EventfoldError {
+  readonly code = 'EVENTFOLD_QUERY_VALIDATION' as const;
+  override readonly name = 'QueryValidationError';
+  constructor(
+    readonly queryName: string,
+    readonly issues: readonly ValidationIssue[],
+  ) {
+    super(`Invalid query "${queryName}": ${describeIssues(issues)}. Fix the input and send it again.`);
+  }
+}
+
+/** No handler is registered under this command or query name. */
+export class HandlerNotFoundError extends EventfoldError {
+  readonly code = 'EVENTFOLD_HANDLER_NOT_FOUND' as const;
+  override readonly name = 'HandlerNotFoundError';
+  constructor(
+    readonly kind: 'command' | 'query',
+    readonly handlerName: string,
+    registered: readonly string[],
+  ) {
+    super(
+      `No ${kind} handler is registered for "${handlerName}" (registered: ${registered.join(', ') || 'none'}). ` +
+        `Register it with ${kind === 'command' ? 'createCommandBus' : 'createQueryBus'}().register(name, schema, handler).`,
+    );
+  }
+}
+
 export const isConcurrencyError = (e: unknown): e is ConcurrencyError => hasCode(e, 'EVENTFOLD_CONCURRENCY');
 export const isStreamNotFoundError = (e: unknown): e is StreamNotFoundError =>
   hasCode(e, 'EVENTFOLD_STREAM_NOT_FOUND');
@@ -124,3 +171,7 @@ export const isDuplicateEventIdError = (e: unknown): e is DuplicateEventIdError 
 export const isInvalidArgumentError = (e: unknown): e is InvalidArgumentError =>
   hasCode(e, 'EVENTFOLD_INVALID_ARGUMENT');
 export const isDomainError = (e: unknown): e is DomainError => hasCode(e, 'EVENTFOLD_DOMAIN');
+export const isCommandValidationError = (e: unknown): e is CommandValidationError =>
+  hasCode(e, 'EVENTFOLD_COMMAND_VALIDATION');
+export const isQueryValidationError = (e: unknown): e is QueryValidationError => hasCode(e, 'EVENTFOLD_QUERY_VALIDATION');
+export const isHandlerNotFoundError = (e: unknown): e is HandlerNotFoundError => hasCode(e, 'EVENTFOLD_HANDLER_NOT_FOUND');

@@ -9,6 +9,9 @@ export {
   DuplicateEventIdError,
   InvalidArgumentError,
   DomainError,
+  CommandValidationError,
+  QueryValidationError,
+  HandlerNotFoundError,
   isConcurrencyError,
   isStreamNotFoundError,
   isInvalidStreamIdError,
@@ -17,7 +20,11 @@ export {
   isDuplicateEventIdError,
   isInvalidArgumentError,
   isDomainError,
+  isCommandValidationError,
+  isQueryValidationError,
+  isHandlerNotFoundError,
 } from './errors';
+export type { ValidationIssue } from './errors';
 export { EventValidationError, isEventValidationError } from '@eventfold/shared-schema';
 export type { RecordedEvent, EventMetadata } from '@eventfold/shared-schema';
 export { START, compareCheckpoints } from './event-store';
@@ -48,3 +55,40 @@ export {
   DEFAULT_MAX_EVENT_BYTES,
 } from './validate-append';
 export type { AppendValidator, AppendValidationConfig, PreparedEvent, PreparedAppend } from './validate-append';
+export { silentLogger } from './logger';
+export type { Logger } from './logger';
+export { defineAggregate, foldEvents, decideEvents } from './aggregate';
+export type {
+  DomainEvent,
+  Decision,
+  Aggregate,
+  AggregateDefinition,
+  AggregateSnapshotOptions,
+  StateOf,
+  EventOfAggregate,
+  CommandOf,
+} from './aggregate';
+export { createAggregateRepository } from './aggregate-repository';
+export type {
+  AggregateRepository,
+  AggregateRepositoryOptions,
+  EventUpcaster,
+  LoadOptions,
+  LoadedAggregate,
+  EventToSave,
+  SaveOptions,
+} from './aggregate-repository';
+export { createCommandHandler } from './command-handler';
+export type {
+  CommandHandler,
+  CommandHandlerOptions,
+  HandleCommandOptions,
+  CommandResult,
+  RecordedEventFor,
+} from './command-handler';
+export { createCommandBus } from './command-bus';
+export type { CommandBus, BusEntry, ContextArgs } from './command-bus';
+export { createQueryBus } from './query-bus';
+export type { QueryBus } from './query-bus';
+export { iterateAll, iterateAllPages } from './iterate-all';
+export type { IterateAllOptions } from './iterate-all';
