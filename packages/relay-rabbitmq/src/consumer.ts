@@ -1,0 +1,463 @@
+import { RecordedEventEnvelopeSchema, type RecordedEvent } from '@eventfold/shared-schema';
+import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { openLink, type AmqpLink } from './amqp-link';
+import { backoffDelay, sleep, Waker, type BackoffOptions } from './backoff';
+import { InvalidMessageError, InvalidRabbitOptionError } from './errors';
+import { inboxTable, recordInInbox, type InboxDatabase, type SqlExecutor } from './inbox';
+import { errorFields, redactUrl, silentLogger, type Logger } from './logger';
+import { MESSAGE_HEADERS } from './message';
+import { amqpNameOption, functionOption, integerOption, nameOption, sqlIdentifierOption, urlOption } from './option-checks';
+
+/** Parses a message body into a typed event; `createEventCatalog(...)` from shared-schema fits. */
+export interface ConsumerCatalog<TEvent> {
+  parseRecorded(input: unknown): TEvent;
+}
+
+/** What the handler gets besides the event. */
+export interface ConsumerContext<TTx> {
+  /** The Drizzle transaction the inbox row is written in: write your effects through it. */
+  readonly tx: TTx;
+  readonly messageId: string;
+  /** 1 on the first delivery, then 2, 3, ... after failures (up to `maxAttempts`). */
+  readonly attempt: number;
+  /** The broker flagged the delivery as a redelivery (a consumer died before acking it). */
+  readonly redelivered: boolean;
+  /** The routing key the relay published the event with. */
+  readonly routingKey: string;
+}
+
+export type ConsumerHandler<TEvent, TTx> = (event: TEvent, context: ConsumerContext<TTx>) => Promise<void>;
+
+export interface RabbitConsumerOptions<TEvent, TTx extends SqlExecutor> {
+  readonly amqpUrl: string;
+  readonly socketOptions?: Record<string, unknown>;
+  /** The durable queue this consumer reads (declared if missing). */
+  readonly queue: string;
+  /** The topic exchange the relay publishes to (declared durable if missing). Default `domain_events`. */
+  readonly exchange?: string;
+  /**
+   * Routing-key patterns to bind the queue with, one per event type you handle
+   * (`routingKeyFor('ReservationCreated')` = `event.ReservationCreated`); topic wildcards work.
+   */
+  readonly bindings: readonly string[];
+  /** Applies one event. Throw to have it retried; its writes through `context.tx` roll back. */
+  readonly handler: ConsumerHandler<TEvent, TTx>;
+  /** Deduplication: `consumerName` + message id is recorded in `<schema>.inbox` in the handler's transaction. */
+  readonly inbox: {
+    readonly db: InboxDatabase<TTx>;
+    /** Default `eventfold`. Create the table once with `migrateInbox(db, { schema })`. */
+    readonly schema?: string;
+    readonly consumerName: string;
+  };
+  /** Parses and upcasts each event by type; without it the handler gets the plain envelope. */
+  readonly catalog?: ConsumerCatalog<TEvent>;
+  /** Unacknowledged messages the broker may push ahead. Default 50. */
+  readonly prefetch?: number;
+  /** Deliveries before a failing message is dead-lettered. Default 5. */
+  readonly maxAttempts?: number;
+  /** Delay before a failed message is delivered again. Default 1000 ms. */
+  readonly retryDelayMs?: number;
+  /** Topic exchange (declared durable) that receives messages that failed `maxAttempts` times or cannot be parsed. */
+  readonly deadLetterExchange: string;
+  readonly reconnectBackoff?: BackoffOptions;
+  readonly logger?: Logger;
+}
+
+export type ConsumerState = 'idle' | 'connecting' | 'consuming' | 'stopping' | 'stopped';
+
+export interface ConsumerMetrics {
+  readonly state: ConsumerState;
+  /** Deliveries taken from the queue (retries and duplicates included). */
+  readonly received: number;
+  /** Messages whose handler committed. */
+  readonly handled: number;
+  /** Deliveries skipped because the inbox already had their message id. */
+  readonly duplicates: number;
+  /** Failed deliveries sent back for a delayed retry. */
+  readonly retried: number;
+  /** Messages sent to the dead-letter exchange. */
+  readonly deadLettered: number;
+  /** Broker connections opened after a lost one. */
+  readonly reconnects: number;
+  readonly lastError: string | null;
+}
+
+export interface RabbitConsumer {
+  /** Declares the topology and starts consuming; resolves once the queue is bound and consumed. */
+  start(): Promise<void>;
+  /** Stops taking messages, finishes the one being handled, closes the connection. */
+  stop(): Promise<void>;
+  metrics(): ConsumerMetrics;
+}
+
+/** The default routing key of an event type, matching the relay's default: `event.<type>`. */
+export function routingKeyFor(eventType: string): string {
+  return `event.${eventType}`;
+}
+
+/**
+ * Creates an idempotent consumer: manual acks, the handler's effects and the inbox row in one
+ * transaction, delayed retries, and dead-lettering after `maxAttempts`.
+ */
+export function createRabbitConsumer<TTx extends SqlExecutor, TEvent = RecordedEvent>(
+  options: RabbitConsumerOptions<TEvent, TTx>,
+): RabbitConsumer {
+  const config = resolveOptions(options);
+  const { logger, queue, consumerName } = config;
+  const table = inboxTable(config.schema);
+  const retryQueue = `${queue}.retry-${config.retryDelayMs}ms`;
+  const log = { consumer: consumerName, queue };
+  const stopController = new AbortController();
+
+  let state: ConsumerState = 'idle';
+  let received = 0;
+  let handled = 0;
+  let duplicates = 0;
+  let retried = 0;
+  let deadLettered = 0;
+  let reconnects = 0;
+  let lastError: string | null = null;
+  let running: Promise<void> | undefined;
+
+  function setError(error: unknown): void {
+    lastError = error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500);
+  }
+
+  async function declareTopology(channel: ConfirmChannel): Promise<void> {
+    await channel.assertExchange(config.exchange, 'topic', { durable: true });
+    await channel.assertExchange(config.deadLetterExchange, 'topic', { durable: true });
+    await channel.assertQueue(queue, { durable: true });
+    // Failed messages wait here for retryDelayMs, then the broker dead-letters them back to `queue`.
+    // The delay is in the name, so changing it declares a new queue instead of a conflicting one.
+    await channel.assertQueue(retryQueue, {
+      durable: true,
+      arguments: {
+        'x-message-ttl': config.retryDelayMs,
+        'x-dead-letter-exchange': '',
+        'x-dead-letter-routing-key': queue,
+      },
+    });
+    for (const pattern of config.bindings) await channel.bindQueue(queue, config.exchange, pattern);
+    await channel.prefetch(config.prefetch);
+  }
+
+  async function run(onConsuming: () => void): Promise<void> {
+    let failures = 0;
+    let connectedBefore = false;
+    while (!stopController.signal.aborted) {
+      state = 'connecting';
+      let link: AmqpLink | undefined;
+      try {
+        link = await openLink(config.amqpUrl, { connectionName: `eventfold-consumer:${consumerName}`, socketOptions: config.socketOptions });
+        await declareTopology(link.channel);
+        if (connectedBefore) reconnects += 1;
+        connectedBefore = true;
+        logger.info({ ...log, url: redactUrl(config.amqpUrl) }, 'consumer connected to RabbitMQ');
+        const lost = await consumeUntilLost(link, onConsuming);
+        failures = 0;
+        if (lost !== undefined && !stopController.signal.aborted) throw lost;
+      } catch (error) {
+        if (stopController.signal.aborted) break;
+        setError(error);
+        const delay = backoffDelay(failures++, config.reconnectBackoff);
+        logger.warn({ ...log, ...errorFields(error), retryInMs: delay }, 'consumer lost its connection; reconnecting');
+        await sleep(delay, stopController.signal);
+      } finally {
+        await link?.close();
+      }
+    }
+    state = 'stopped';
+    logger.info(log, 'consumer stopped');
+  }
+
+  /** Consumes until the link is lost (resolves the reason) or stop is requested (resolves undefined). */
+  async function consumeUntilLost(link: AmqpLink, onConsuming: () => void): Promise<Error | undefined> {
+    const { channel } = link;
+    const inbox: ConsumeMessage[] = [];
+    const waker = new Waker();
+    let lost: Error | undefined;
+    void link.lost.then((reason) => {
+      lost ??= reason;
+      waker.wake();
+    });
+    const wakeOnStop = (): void => waker.wake();
+    stopController.signal.addEventListener('abort', wakeOnStop, { once: true });
+    const { consumerTag } = await channel.consume(
+      queue,
+      (message) => {
+        if (message === null) {
+          lost ??= new Error(`queue "${queue}" was deleted or the consumer was cancelled by the broker`);
+        } else {
+          inbox.push(message);
+        }
+        waker.wake();
+      },
+      { noAck: false },
+    );
+    state = 'consuming';
+    onConsuming();
+    try {
+      while (lost === undefined && !stopController.signal.aborted) {
+        const message = inbox.shift();
+        if (message === undefined) {
+          await waker.wait();
+          continue;
+        }
+        await processMessage(channel, message);
+      }
+    } finally {
+      stopController.signal.removeEventListener('abort', wakeOnStop);
+    }
+    if (lost === undefined) {
+      state = 'stopping';
+      // Stop taking messages; those already pushed are requeued when the connection closes.
+      await channel.cancel(consumerTag).catch(() => undefined);
+    }
+    return lost;
+  }
+
+  async function processMessage(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    received += 1;
+    const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
+    const previousFailures = Number(headers[MESSAGE_HEADERS.attempts] ?? 0);
+    const attempt = (Number.isSafeInteger(previousFailures) && previousFailures > 0 ? previousFailures : 0) + 1;
+    const originalKey =
+      typeof headers[MESSAGE_HEADERS.originalRoutingKey] === 'string'
+        ? (headers[MESSAGE_HEADERS.originalRoutingKey] as string)
+        : message.fields.routingKey;
+    const messageIdProperty = typeof message.properties.messageId === 'string' ? message.properties.messageId : undefined;
+
+    let event: TEvent;
+    let envelope: { readonly id: string; readonly type: string };
+    try {
+      ({ event, envelope } = parseMessage(message, messageIdProperty));
+    } catch (error) {
+      setError(error);
+      logger.error({ ...log, messageId: messageIdProperty, ...errorFields(error) }, 'consumer dead-lettered a message it cannot parse');
+      await settleWith(channel, message, () => deadLetter(channel, message, originalKey, attempt, error));
+      return;
+    }
+    const messageId = messageIdProperty ?? envelope.id;
+
+    try {
+      const outcome = await config.db.transaction(async (tx) => {
+        const fresh = await recordInInbox(tx, table, { consumerName, messageId, eventType: envelope.type });
+        if (!fresh) return 'duplicate' as const;
+        await config.handler(event, { tx, messageId, attempt, redelivered: message.fields.redelivered, routingKey: originalKey });
+        return 'handled' as const;
+      });
+      if (outcome === 'duplicate') {
+        duplicates += 1;
+        logger.debug({ ...log, messageId, eventType: envelope.type }, 'consumer skipped a duplicate');
+      } else {
+        handled += 1;
+      }
+      ackQuietly(channel, message);
+    } catch (error) {
+      setError(error);
+      if (attempt >= config.maxAttempts) {
+        logger.error(
+          { ...log, messageId, eventType: envelope.type, attempt, ...errorFields(error) },
+          `consumer gave up after ${attempt} attempts; message sent to the dead-letter exchange`,
+        );
+        await settleWith(channel, message, () => deadLetter(channel, message, originalKey, attempt, error));
+      } else {
+        logger.warn(
+          { ...log, messageId, eventType: envelope.type, attempt, retryInMs: config.retryDelayMs, ...errorFields(error) },
+          'consumer handler failed; retrying later',
+        );
+        await settleWith(channel, message, () => retry(channel, message, originalKey, attempt));
+      }
+    }
+  }
+
+  function parseMessage(
+    message: ConsumeMessage,
+    messageId: string | undefined,
+  ): { event: TEvent; envelope: { readonly id: string; readonly type: string } } {
+    let body: unknown;
+    try {
+      body = JSON.parse(message.content.toString('utf8'));
+    } catch (error) {
+      throw new InvalidMessageError(messageId, queue, 'the body is not JSON', { cause: error });
+    }
+    const parsed = RecordedEventEnvelopeSchema.safeParse(body);
+    if (!parsed.success) {
+      const fields = parsed.error.issues.map((issue) => issue.path.join('.') || '(root)').join(', ');
+      throw new InvalidMessageError(messageId, queue, `the body is not a recorded-event envelope (bad fields: ${fields})`, {
+        cause: parsed.error,
+      });
+    }
+    if (config.catalog === undefined) return { event: parsed.data as TEvent, envelope: parsed.data };
+    try {
+      return { event: config.catalog.parseRecorded(body), envelope: parsed.data };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new InvalidMessageError(messageId, queue, `the event catalog rejected it (${reason})`, { cause: error });
+    }
+  }
+
+  /** Runs `forward` (a confirmed publish elsewhere), then acks; if it fails the message stays unacked and comes back. */
+  async function settleWith(channel: ConfirmChannel, message: ConsumeMessage, forward: () => Promise<void>): Promise<void> {
+    try {
+      await forward();
+      ackQuietly(channel, message);
+    } catch (error) {
+      setError(error);
+      logger.warn({ ...log, ...errorFields(error) }, 'consumer could not forward a failed message; the broker will redeliver it');
+    }
+  }
+
+  async function retry(channel: ConfirmChannel, message: ConsumeMessage, originalKey: string, attempt: number): Promise<void> {
+    await publishConfirmed(channel, '', retryQueue, message, {
+      [MESSAGE_HEADERS.attempts]: attempt,
+      [MESSAGE_HEADERS.originalRoutingKey]: originalKey,
+    });
+    retried += 1;
+  }
+
+  async function deadLetter(
+    channel: ConfirmChannel,
+    message: ConsumeMessage,
+    originalKey: string,
+    attempt: number,
+    error: unknown,
+  ): Promise<void> {
+    await publishConfirmed(channel, config.deadLetterExchange, originalKey, message, {
+      [MESSAGE_HEADERS.attempts]: attempt,
+      [MESSAGE_HEADERS.originalRoutingKey]: originalKey,
+      [MESSAGE_HEADERS.deadLetterReason]: (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 1000),
+      [MESSAGE_HEADERS.deadLetterConsumer]: consumerName,
+    });
+    deadLettered += 1;
+  }
+
+  function ackQuietly(channel: ConfirmChannel, message: ConsumeMessage): void {
+    try {
+      channel.ack(message);
+    } catch {
+      // The channel is gone: the broker redelivers the message and the inbox turns it into a duplicate.
+    }
+  }
+
+  return {
+    start() {
+      if (stopController.signal.aborted) {
+        return Promise.reject(new InvalidRabbitOptionError('start', 'after stop', 'create a new consumer instead of restarting a stopped one'));
+      }
+      return new Promise<void>((resolve, reject) => {
+        if (running !== undefined) {
+          if (state === 'consuming') resolve();
+          else reject(new InvalidRabbitOptionError('start', 'called twice', 'await the first start() instead'));
+          return;
+        }
+        const onAbort = (): void => reject(new Error(`consumer ${consumerName} was stopped before it started consuming`));
+        stopController.signal.addEventListener('abort', onAbort, { once: true });
+        running = run(() => {
+          stopController.signal.removeEventListener('abort', onAbort);
+          resolve();
+        });
+      });
+    },
+    async stop() {
+      stopController.abort();
+      await running;
+      state = 'stopped';
+    },
+    metrics() {
+      return { state, received, handled, duplicates, retried, deadLettered, reconnects, lastError };
+    },
+  };
+}
+
+function publishConfirmed(
+  channel: ConfirmChannel,
+  exchange: string,
+  routingKey: string,
+  message: ConsumeMessage,
+  extraHeaders: Record<string, string | number>,
+): Promise<void> {
+  const { properties } = message;
+  const options: Options.Publish = {
+    persistent: true,
+    headers: { ...(properties.headers ?? {}), ...extraHeaders },
+  };
+  for (const key of ['messageId', 'type', 'contentType', 'correlationId', 'timestamp', 'appId'] as const) {
+    const value: unknown = properties[key];
+    if (value !== undefined && value !== null) (options as Record<string, unknown>)[key] = value;
+  }
+  return new Promise((resolve, reject) => {
+    channel.publish(exchange, routingKey, message.content, options, (error: unknown) => {
+      if (error === null || error === undefined) resolve();
+      else reject(error instanceof Error ? error : new Error(String(error)));
+    });
+  });
+}
+
+interface ResolvedConsumerOptions<TEvent, TTx extends SqlExecutor> {
+  readonly amqpUrl: string;
+  readonly socketOptions: Record<string, unknown> | undefined;
+  readonly queue: string;
+  readonly exchange: string;
+  readonly bindings: readonly string[];
+  readonly handler: ConsumerHandler<TEvent, TTx>;
+  readonly db: InboxDatabase<TTx>;
+  readonly schema: string;
+  readonly consumerName: string;
+  readonly catalog: ConsumerCatalog<TEvent> | undefined;
+  readonly prefetch: number;
+  readonly maxAttempts: number;
+  readonly retryDelayMs: number;
+  readonly deadLetterExchange: string;
+  readonly reconnectBackoff: Required<BackoffOptions>;
+  readonly logger: Logger;
+}
+
+function resolveOptions<TEvent, TTx extends SqlExecutor>(
+  options: RabbitConsumerOptions<TEvent, TTx>,
+): ResolvedConsumerOptions<TEvent, TTx> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidRabbitOptionError('options', options, 'pass { amqpUrl, queue, bindings, handler, inbox, deadLetterExchange, ... }');
+  }
+  const { inbox } = options;
+  if (typeof inbox !== 'object' || inbox === null || typeof inbox.db?.transaction !== 'function') {
+    throw new InvalidRabbitOptionError('inbox.db', typeof inbox?.db, 'pass { db: a Drizzle database, consumerName }');
+  }
+  if (!Array.isArray(options.bindings) || options.bindings.length === 0) {
+    throw new InvalidRabbitOptionError('bindings', options.bindings, "pass at least one routing-key pattern, e.g. ['event.ReservationCreated']");
+  }
+  const bindings = options.bindings.map((pattern, index) => {
+    if (typeof pattern !== 'string' || pattern.length === 0 || Buffer.byteLength(pattern) > 255) {
+      throw new InvalidRabbitOptionError(`bindings[${index}]`, pattern, 'use a routing-key pattern of 1 to 255 bytes');
+    }
+    return pattern;
+  });
+  if (options.catalog !== undefined && typeof options.catalog.parseRecorded !== 'function') {
+    throw new InvalidRabbitOptionError('catalog', typeof options.catalog, 'pass an event catalog (createEventCatalog(...))');
+  }
+  const exchange = amqpNameOption('exchange', options.exchange, 'domain_events');
+  const deadLetterExchange = amqpNameOption('deadLetterExchange', options.deadLetterExchange);
+  if (deadLetterExchange === exchange) {
+    throw new InvalidRabbitOptionError('deadLetterExchange', deadLetterExchange, 'use an exchange other than the one the queue is bound to');
+  }
+  const initialMs = integerOption('reconnectBackoff.initialMs', options.reconnectBackoff?.initialMs, 100, 1, 600_000);
+  const maxMs = integerOption('reconnectBackoff.maxMs', options.reconnectBackoff?.maxMs, 10_000, initialMs, 3_600_000);
+  return {
+    amqpUrl: urlOption('amqpUrl', options.amqpUrl),
+    socketOptions: options.socketOptions,
+    queue: amqpNameOption('queue', options.queue),
+    exchange,
+    bindings,
+    handler: functionOption('handler', options.handler),
+    db: inbox.db,
+    schema: sqlIdentifierOption('inbox.schema', inbox.schema, 'eventfold'),
+    consumerName: nameOption('inbox.consumerName', inbox.consumerName),
+    catalog: options.catalog,
+    prefetch: integerOption('prefetch', options.prefetch, 50, 1, 65_535),
+    maxAttempts: integerOption('maxAttempts', options.maxAttempts, 5, 1, 1000),
+    retryDelayMs: integerOption('retryDelayMs', options.retryDelayMs, 1000, 1, 86_400_000),
+    deadLetterExchange,
+    reconnectBackoff: { initialMs, maxMs },
+    logger: options.logger ?? silentLogger,
+  };
+}

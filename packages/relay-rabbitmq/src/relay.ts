@@ -1,0 +1,624 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { START, compareCheckpoints, type CheckpointStore, type EventStore, type GlobalCheckpoint } from '@eventfold/core';
+import type { RecordedEvent } from '@eventfold/shared-schema';
+import { createLease, type Lease } from '@eventfold/store-postgres';
+import type { Message, MessageFields } from 'amqplib';
+import { openLink, type AmqpLink } from './amqp-link';
+import type { SqlExecutor } from './inbox';
+import { backoffDelay, sleep, Waker, type BackoffOptions } from './backoff';
+import { InvalidRabbitOptionError, PublishNotConfirmedError } from './errors';
+import { errorFields, redactUrl, silentLogger, type Logger } from './logger';
+import { defaultRoutingKey, toOutgoingMessage, type OutgoingMessage, type RoutingKeyFunction } from './message';
+import { amqpNameOption, functionOption, integerOption, nameOption, sqlIdentifierOption, urlOption } from './option-checks';
+import { PublishWindow, type WindowBatch } from './publish-window';
+
+export interface RabbitRelayOptions {
+  /** The event store whose global feed is published (`createPostgresEventStore`, or store-memory in tests). */
+  readonly store: EventStore;
+  /** Where the relay keeps its position, under `name`. */
+  readonly checkpoints: CheckpointStore;
+  /**
+   * Drizzle database (node-postgres or PGlite) holding the lease that keeps one active relay per
+   * `name` across processes. Pass `db` or `lease`, not both.
+   */
+  readonly db?: SqlExecutor;
+  /** Postgres schema of the lease table when `db` is given. Default `eventfold`. */
+  readonly schema?: string;
+  /** A ready-made lease instead of `db` (another lease backend, or a test double). */
+  readonly lease?: Lease;
+  /** `amqp://user:pass@host:5672/vhost`. Never logged with its password. */
+  readonly amqpUrl: string;
+  /** Passed to amqplib's `connect` as socket options (TLS certificates, timeouts). */
+  readonly socketOptions?: Record<string, unknown>;
+  /** Topic exchange the events go to, declared durable. Default `domain_events`. */
+  readonly exchange?: string;
+  /** Routing key of an event. Default `event.<type>`. */
+  readonly routingKey?: RoutingKeyFunction;
+  /**
+   * Exchange (declared durable, fanout) that receives every event the main exchange could not route,
+   * so none is ever dropped. Without it, unroutable events are counted and logged at `warn`.
+   */
+  readonly alternateExchange?: string;
+  /** Identifies this relay: its checkpoint name and lease name. Default `rabbitmq-relay`. */
+  readonly name?: string;
+  /** Events read per page of the feed. Default 500. */
+  readonly batchSize?: number;
+  /**
+   * Most events published but not yet covered by a saved checkpoint (awaiting the broker's confirm
+   * or the checkpoint write). Bounds memory, broker backpressure, and the duplicates a crash can
+   * cause. Default 2000.
+   */
+  readonly maxInFlight?: number;
+  /** Lease lifetime without a heartbeat: how long a crashed relay blocks its successor. Default 10 000 ms. */
+  readonly leaseTtlMs?: number;
+  /** Longest sleep between feed reads when no notification arrives (polling fallback). Default 1000 ms. */
+  readonly pollIntervalMs?: number;
+  /** Delays between reconnect attempts. Default 100 ms doubling up to 10 000 ms, jittered. */
+  readonly reconnectBackoff?: BackoffOptions;
+  /** How long `stop()` waits for in-flight confirms before abandoning them. Default 10 000 ms. */
+  readonly stopTimeoutMs?: number;
+  /** pino-compatible logger. Default: silent. */
+  readonly logger?: Logger;
+}
+
+export type RelayState = 'idle' | 'standby' | 'connecting' | 'running' | 'stopping' | 'stopped';
+
+export interface RelayMetrics {
+  readonly name: string;
+  /** `standby`: another process holds the lease. `connecting`: waiting for the broker. */
+  readonly state: RelayState;
+  readonly leaseHeld: boolean;
+  /** Events the broker confirmed, since start (a republish after a failure counts again). */
+  readonly publishedTotal: number;
+  /** Events the broker returned as unroutable (see `alternateExchange`). */
+  readonly returnedTotal: number;
+  /** Broker connections opened after a lost one. */
+  readonly reconnects: number;
+  /** Committed events not yet confirmed by the broker (estimated from global positions; 0 when caught up). */
+  readonly lagEvents: number;
+  /** Age of the oldest committed event not yet confirmed by the broker, in ms (0 when caught up). */
+  readonly lagMs: number;
+  /** Events published and awaiting a confirm or the checkpoint write. */
+  readonly inFlight: number;
+  /** The last checkpoint saved. */
+  readonly checkpoint: GlobalCheckpoint;
+  /** The last failure (connection loss, nack, store error), or null after a clean run. */
+  readonly lastError: string | null;
+}
+
+export interface RabbitRelay {
+  readonly name: string;
+  /**
+   * Starts the relay in the background and resolves at once. It then waits for the lease, connects,
+   * and publishes the feed from its checkpoint, reconnecting on failure until `stop()`.
+   */
+  start(): void;
+  /**
+   * Stops reading, waits up to `stopTimeoutMs` for in-flight confirms and saves their checkpoint
+   * (anything unconfirmed is abandoned and republished by the next run), closes the connection and
+   * releases the lease. Safe to call twice.
+   */
+  stop(): Promise<void>;
+  metrics(): RelayMetrics;
+}
+
+/** A `basic.return` as amqplib emits it on the channel's `return` event. */
+interface ReturnedMessage extends Message {
+  readonly fields: MessageFields & { readonly replyCode: number; readonly replyText: string; readonly routingKey: string };
+}
+
+interface Pending {
+  readonly batch: WindowBatch;
+  readonly message: OutgoingMessage;
+}
+
+const HEAD_REFRESH_MS = 1000;
+
+/**
+ * Creates the RabbitMQ relay: at-least-once publication of every committed event, in feed order,
+ * with publisher confirms. See the package README for the guarantees.
+ */
+export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
+  const config = resolveOptions(options);
+  const { store, checkpoints, logger, name } = config;
+  const lease = options.lease ?? createLease({
+    db: options.db as SqlExecutor,
+    schema: config.schema,
+    name: `relay:${name}`,
+    ttlMs: config.leaseTtlMs,
+    ownerId: `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`,
+  });
+  const log = { relay: name, exchange: config.exchange };
+
+  let state: RelayState = 'idle';
+  let publishedTotal = 0;
+  let returnedTotal = 0;
+  let reconnects = 0;
+  let connectedBefore = false;
+  let lastError: string | null = null;
+  let savedCheckpoint: GlobalCheckpoint = START;
+  /** Every event up to here is confirmed by the broker (maybe not saved yet). */
+  let confirmedCheckpoint: GlobalCheckpoint | undefined;
+  let maxConfirmedPosition = 0;
+  let headPosition = 0;
+  let headCheckedAt = 0;
+  let caughtUp = false;
+  let oldestUnpublishedAt: Date | undefined;
+  let unsettled = 0;
+
+  const stopController = new AbortController();
+  let running: Promise<void> | undefined;
+  let leaseValidUntil = 0;
+
+  function setError(error: unknown): void {
+    lastError = error instanceof Error ? error.message.slice(0, 500) : String(error).slice(0, 500);
+  }
+
+  async function acquireLease(): Promise<boolean> {
+    const startedAt = Date.now();
+    const held = await lease.tryAcquire();
+    if (held) leaseValidUntil = startedAt + lease.ttlMs;
+    return held;
+  }
+
+  /** True while the lease is held with margin: publishing and saving are only allowed then. */
+  function leaseIsFresh(): boolean {
+    return lease.held && Date.now() + lease.ttlMs / 4 < leaseValidUntil;
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    let standbyLogged = false;
+    while (!stopController.signal.aborted) {
+      let held: boolean;
+      try {
+        held = await acquireLease();
+      } catch (error) {
+        setError(error);
+        logger.error({ ...log, ...errorFields(error) }, 'relay could not take its lease; retrying');
+        await sleep(backoffDelay(failures++, config.reconnectBackoff), stopController.signal);
+        continue;
+      }
+      if (!held) {
+        state = 'standby';
+        if (!standbyLogged) logger.info(log, 'relay on standby: another process holds the lease');
+        standbyLogged = true;
+        await sleep(Math.max(100, Math.floor(lease.ttlMs / 4)), stopController.signal);
+        continue;
+      }
+      standbyLogged = false;
+      logger.info(log, 'relay took its lease');
+      try {
+        await runSession();
+        failures = 0;
+      } catch (error) {
+        if (stopController.signal.aborted) break;
+        setError(error);
+        const delay = backoffDelay(failures++, config.reconnectBackoff);
+        logger.warn({ ...log, ...errorFields(error), retryInMs: delay }, 'relay session failed; reconnecting');
+        await recordFailure(error);
+        await sleep(delay, stopController.signal);
+      }
+    }
+    await finish();
+  }
+
+  async function recordFailure(error: unknown): Promise<void> {
+    if (!leaseIsFresh()) return;
+    try {
+      await checkpoints.save(name, savedCheckpoint, {
+        status: 'running',
+        lastError: error instanceof Error ? error.message.slice(0, 500) : String(error),
+      });
+    } catch {
+      // The store is likely what failed; the error is already logged.
+    }
+  }
+
+  async function finish(): Promise<void> {
+    try {
+      if (lease.held) {
+        await checkpoints.save(name, savedCheckpoint, { status: 'stopped' });
+        await lease.release();
+      }
+    } catch (error) {
+      logger.warn({ ...log, ...errorFields(error) }, 'relay could not record its stop; the lease expires by itself');
+    }
+    state = 'stopped';
+    logger.info({ ...log, checkpoint: savedCheckpoint }, 'relay stopped');
+  }
+
+  /**
+   * One leadership-and-connection session: publish from the checkpoint until stop, lease loss or a
+   * failure. Throws on failure; returns on stop or lease loss.
+   */
+  async function runSession(): Promise<void> {
+    const session = new AbortController();
+    const waker = new Waker();
+    let failure: Error | undefined;
+    let leaseLost = false;
+    const fail = (error: Error): void => {
+      failure ??= error;
+      session.abort();
+      waker.wake();
+    };
+    const stopListener = (): void => {
+      session.abort();
+      waker.wake();
+    };
+    stopController.signal.addEventListener('abort', stopListener, { once: true });
+    const heartbeat = startHeartbeat({
+      onLost: () => {
+        leaseLost = true;
+        session.abort();
+        waker.wake();
+      },
+      onRenewed: () => waker.wake(),
+    });
+
+    state = 'connecting';
+    let link: AmqpLink | undefined;
+    try {
+      link = await openLink(config.amqpUrl, {
+        connectionName: `eventfold-relay:${name}`,
+        socketOptions: config.socketOptions,
+        onBlocked: (blocked, reason) =>
+          logger.warn({ ...log, blocked, reason }, blocked ? 'broker blocked publishing (resource alarm)' : 'broker unblocked publishing'),
+      });
+      void link.lost.then(fail);
+      const { channel } = link;
+      await channel.assertExchange(config.exchange, 'topic', { durable: true });
+      if (config.alternateExchange !== undefined) {
+        await channel.assertExchange(config.alternateExchange, 'fanout', { durable: true });
+      }
+      if (connectedBefore) reconnects += 1;
+      connectedBefore = true;
+      logger.info({ ...log, url: redactUrl(config.amqpUrl) }, 'relay connected to RabbitMQ');
+
+      const stored = (await checkpoints.load(name))?.checkpoint ?? START;
+      savedCheckpoint = stored;
+      let readPosition = stored;
+      if (confirmedCheckpoint !== undefined && compareCheckpoints(confirmedCheckpoint, stored) > 0 && leaseIsFresh()) {
+        // Confirmed by the broker in an earlier session but not saved before it failed.
+        await checkpoints.save(name, confirmedCheckpoint, { status: 'running', lastError: null });
+        savedCheckpoint = readPosition = confirmedCheckpoint;
+      }
+      state = 'running';
+
+      const window = new PublishWindow(config.maxInFlight);
+      const pending = new Map<string, Pending>();
+      let writable = true;
+      let saving = false;
+      const broken = (): boolean => failure !== undefined || leaseLost;
+
+      channel.on('drain', () => {
+        writable = true;
+        waker.wake();
+      });
+      channel.on('return', (returned: ReturnedMessage) => onReturn(returned, pending, window, channel, fail));
+
+      const saveConfirmed = async (): Promise<void> => {
+        if (saving) return;
+        saving = true;
+        try {
+          for (let checkpoint = window.checkpointToSave; checkpoint !== undefined; checkpoint = window.checkpointToSave) {
+            if (!leaseIsFresh() || broken()) return;
+            await checkpoints.save(name, checkpoint, { status: 'running', lastError: null });
+            savedCheckpoint = checkpoint;
+            window.saved(checkpoint);
+            unsettled = window.unsettled;
+          }
+        } catch (error) {
+          fail(error instanceof Error ? error : new Error(String(error)));
+        } finally {
+          saving = false;
+          waker.wake();
+        }
+      };
+
+      const onConfirmed = (entry: Pending, event: RecordedEvent, error: unknown): void => {
+        if (error !== null && error !== undefined) {
+          fail(new PublishNotConfirmedError(event.id, config.exchange, entry.message.routingKey, { cause: error }));
+          return;
+        }
+        pending.delete(event.id);
+        publishedTotal += 1;
+        if (event.globalPosition > maxConfirmedPosition) maxConfirmedPosition = event.globalPosition;
+        window.confirmed(entry.batch);
+        collectAndSave();
+      };
+
+      const collectAndSave = (): void => {
+        if (!window.collectConfirmed()) return;
+        confirmedCheckpoint = window.checkpointToSave;
+        oldestUnpublishedAt = window.oldestPendingAt;
+        void saveConfirmed();
+      };
+
+      // A stop ends the loop between pages; a failure or a lost lease ends it at once.
+      while (!session.signal.aborted) {
+        while (!window.hasCapacity && !session.signal.aborted) {
+          // A save skipped while the lease renewal was late is retried here, after the next wake-up.
+          if (!saving && window.checkpointToSave !== undefined) void saveConfirmed();
+          await waker.wait();
+        }
+        if (session.signal.aborted) break;
+        const limit = Math.min(config.batchSize, window.maxInFlight - window.unsettled);
+        const page = await store.readAll({ after: readPosition, limit });
+        if (broken()) break;
+        if (page.events.length === 0) {
+          if (compareCheckpoints(page.checkpoint, readPosition) > 0) {
+            window.seal(window.begin(page.checkpoint, 0));
+            collectAndSave();
+          }
+          readPosition = page.checkpoint;
+          if (!page.hasMore && !session.signal.aborted) {
+            if (window.isSettled) {
+              caughtUp = true;
+              oldestUnpublishedAt = undefined;
+            }
+            await store.waitForEvents(readPosition, { signal: session.signal, timeoutMs: config.pollIntervalMs });
+          }
+          continue;
+        }
+        caughtUp = false;
+        const first = page.events[0];
+        oldestUnpublishedAt ??= first?.occurredAt;
+        await refreshHead();
+        if (!leaseIsFresh()) {
+          leaseLost = true;
+          break;
+        }
+        const batch = window.begin(page.checkpoint, page.events.length, first?.occurredAt);
+        for (const event of page.events) {
+          while (!writable && !broken()) await waker.wait();
+          if (broken()) break;
+          const message = toOutgoingMessage(event, config.routingKey);
+          const entry: Pending = { batch, message };
+          pending.set(event.id, entry);
+          window.published(batch);
+          writable = channel.publish(config.exchange, message.routingKey, message.content, message.options, (error: unknown) =>
+            onConfirmed(entry, event, error),
+          );
+        }
+        unsettled = window.unsettled;
+        if (broken()) break;
+        window.seal(batch);
+        collectAndSave();
+        readPosition = page.checkpoint;
+      }
+
+      if (!broken() && stopController.signal.aborted) {
+        state = 'stopping';
+        await settle(window, waker, broken);
+        while (saving) await waker.wait();
+        if (!window.isSettled) {
+          logger.warn(
+            { ...log, abandoned: window.unsettled },
+            'relay stopped before the broker confirmed every in-flight event; they will be republished on the next start',
+          );
+        }
+      }
+    } catch (error) {
+      fail(error instanceof Error ? error : new Error(String(error)));
+    } finally {
+      heartbeat.stop();
+      stopController.signal.removeEventListener('abort', stopListener);
+      await link?.close();
+      unsettled = 0;
+    }
+    if (leaseLost && !stopController.signal.aborted) {
+      logger.warn(log, 'relay lost its lease; in-flight events are abandoned and the new holder republishes them');
+      state = 'standby';
+      return;
+    }
+    if (failure !== undefined && !stopController.signal.aborted) throw failure;
+  }
+
+  async function settle(window: PublishWindow, waker: Waker, failed: () => boolean): Promise<void> {
+    const deadline = Date.now() + config.stopTimeoutMs;
+    const timer = setTimeout(() => waker.wake(), config.stopTimeoutMs);
+    try {
+      while (!window.isSettled && !failed() && Date.now() < deadline) await waker.wait();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function refreshHead(): Promise<void> {
+    const now = Date.now();
+    if (now - headCheckedAt < HEAD_REFRESH_MS) return;
+    headCheckedAt = now;
+    headPosition = await store.headPosition();
+  }
+
+  function onReturn(
+    returned: ReturnedMessage,
+    pending: ReadonlyMap<string, Pending>,
+    window: PublishWindow,
+    channel: AmqpLink['channel'],
+    fail: (error: Error) => void,
+  ): void {
+    returnedTotal += 1;
+    const eventId = typeof returned.properties.messageId === 'string' ? returned.properties.messageId : undefined;
+    const fields = {
+      ...log,
+      eventId,
+      eventType: returned.properties.type as unknown,
+      routingKey: returned.fields.routingKey,
+      returnedBy: returned.fields.exchange,
+      reply: `${returned.fields.replyCode} ${returned.fields.replyText}`,
+    };
+    const entry = eventId === undefined ? undefined : pending.get(eventId);
+    if (config.alternateExchange === undefined || returned.fields.exchange === config.alternateExchange || entry === undefined) {
+      logger.warn(
+        fields,
+        config.alternateExchange === undefined
+          ? 'event was unroutable and returned by the broker (no queue bound for its routing key; configure alternateExchange to keep such events)'
+          : 'event was unroutable even on the alternate exchange; bind a queue to it',
+      );
+      return;
+    }
+    logger.warn({ ...fields, alternateExchange: config.alternateExchange }, 'event was unroutable; sent to the alternate exchange');
+    // The return arrives before the original's confirm, so the batch cannot be checkpointed
+    // before this republish is confirmed too.
+    window.published(entry.batch, false);
+    try {
+      channel.publish(config.alternateExchange, entry.message.routingKey, entry.message.content, entry.message.options, (error: unknown) => {
+        if (error !== null && error !== undefined) {
+          fail(new PublishNotConfirmedError(eventId ?? '(unknown)', config.alternateExchange ?? '', entry.message.routingKey, { cause: error }));
+          return;
+        }
+        window.confirmed(entry.batch);
+      });
+    } catch (error) {
+      fail(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  function startHeartbeat(hooks: { readonly onLost: () => void; readonly onRenewed: () => void }): { stop(): void } {
+    let stopped = false;
+    let renewing = false;
+    const interval = Math.max(50, Math.floor(lease.ttlMs / 3));
+    const timer = setInterval(() => {
+      if (renewing || stopped) return;
+      renewing = true;
+      const startedAt = Date.now();
+      lease
+        .renew()
+        .then((held) => {
+          if (held) {
+            leaseValidUntil = startedAt + lease.ttlMs;
+            hooks.onRenewed();
+          } else if (!stopped) hooks.onLost();
+        })
+        .catch((error: unknown) => {
+          logger.warn({ ...log, ...errorFields(error) }, 'relay could not renew its lease');
+          if (!leaseIsFresh() && !stopped) hooks.onLost();
+        })
+        .finally(() => {
+          renewing = false;
+        });
+    }, interval);
+    timer.unref();
+    return {
+      stop() {
+        stopped = true;
+        clearInterval(timer);
+      },
+    };
+  }
+
+  return {
+    name,
+    start() {
+      if (running !== undefined) return;
+      if (stopController.signal.aborted) {
+        throw new InvalidRabbitOptionError('start', 'after stop', 'create a new relay instead of restarting a stopped one');
+      }
+      logger.info({ ...log, url: redactUrl(config.amqpUrl) }, 'relay starting');
+      running = run().catch((error: unknown) => {
+        setError(error);
+        state = 'stopped';
+        logger.error({ ...log, ...errorFields(error) }, 'relay crashed');
+      });
+    },
+    async stop() {
+      stopController.abort();
+      if (running === undefined) {
+        state = 'stopped';
+        return;
+      }
+      await running;
+    },
+    metrics() {
+      const lagEvents = caughtUp ? 0 : Math.max(0, headPosition - maxConfirmedPosition);
+      return {
+        name,
+        state,
+        leaseHeld: lease.held,
+        publishedTotal,
+        returnedTotal,
+        reconnects,
+        lagEvents,
+        lagMs: oldestUnpublishedAt === undefined ? 0 : Math.max(0, Date.now() - oldestUnpublishedAt.getTime()),
+        inFlight: unsettled,
+        checkpoint: savedCheckpoint,
+        lastError,
+      };
+    },
+  };
+}
+
+interface ResolvedRelayOptions {
+  readonly store: EventStore;
+  readonly checkpoints: CheckpointStore;
+  readonly schema: string;
+  readonly amqpUrl: string;
+  readonly socketOptions: Record<string, unknown> | undefined;
+  readonly exchange: string;
+  readonly alternateExchange: string | undefined;
+  readonly routingKey: RoutingKeyFunction;
+  readonly name: string;
+  readonly batchSize: number;
+  readonly maxInFlight: number;
+  readonly leaseTtlMs: number;
+  readonly pollIntervalMs: number;
+  readonly reconnectBackoff: Required<BackoffOptions>;
+  readonly stopTimeoutMs: number;
+  readonly logger: Logger;
+}
+
+function resolveOptions(options: RabbitRelayOptions): ResolvedRelayOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidRabbitOptionError('options', options, 'pass { store, checkpoints, db, amqpUrl, ... }');
+  }
+  if (typeof options.store?.readAll !== 'function' || typeof options.store.waitForEvents !== 'function') {
+    throw new InvalidRabbitOptionError('store', typeof options.store, 'pass an EventStore (createPostgresEventStore(...))');
+  }
+  if (typeof options.checkpoints?.save !== 'function' || typeof options.checkpoints.load !== 'function') {
+    throw new InvalidRabbitOptionError('checkpoints', typeof options.checkpoints, 'pass a CheckpointStore');
+  }
+  if ((options.db === undefined) === (options.lease === undefined)) {
+    throw new InvalidRabbitOptionError(
+      'db',
+      options.db === undefined ? undefined : 'a database and a lease',
+      'pass either db (a Drizzle database for the lease table) or lease, exactly one',
+    );
+  }
+  if (options.db !== undefined && typeof options.db.execute !== 'function') {
+    throw new InvalidRabbitOptionError('db', typeof options.db, 'pass a Drizzle database (drizzle(pool) or drizzle(pglite))');
+  }
+  const batchSize = integerOption('batchSize', options.batchSize, 500, 1, 10_000);
+  const maxInFlight = integerOption('maxInFlight', options.maxInFlight, Math.max(2000, batchSize), 1, 1_000_000);
+  if (maxInFlight < batchSize) {
+    throw new InvalidRabbitOptionError('maxInFlight', maxInFlight, `use at least batchSize (${batchSize})`);
+  }
+  const exchange = amqpNameOption('exchange', options.exchange, 'domain_events');
+  const alternateExchange =
+    options.alternateExchange === undefined ? undefined : amqpNameOption('alternateExchange', options.alternateExchange);
+  if (alternateExchange === exchange) {
+    throw new InvalidRabbitOptionError('alternateExchange', alternateExchange, 'use an exchange other than the main one');
+  }
+  const initialMs = integerOption('reconnectBackoff.initialMs', options.reconnectBackoff?.initialMs, 100, 1, 600_000);
+  const maxMs = integerOption('reconnectBackoff.maxMs', options.reconnectBackoff?.maxMs, 10_000, initialMs, 3_600_000);
+  return {
+    store: options.store,
+    checkpoints: options.checkpoints,
+    schema: sqlIdentifierOption('schema', options.schema, 'eventfold'),
+    amqpUrl: urlOption('amqpUrl', options.amqpUrl),
+    socketOptions: options.socketOptions,
+    exchange,
+    alternateExchange,
+    routingKey: options.routingKey === undefined ? defaultRoutingKey : functionOption('routingKey', options.routingKey),
+    name: nameOption('name', options.name ?? 'rabbitmq-relay'),
+    batchSize,
+    maxInFlight,
+    leaseTtlMs: integerOption('leaseTtlMs', options.leaseTtlMs, 10_000, 300, 3_600_000),
+    pollIntervalMs: integerOption('pollIntervalMs', options.pollIntervalMs, 1000, 10, 600_000),
+    reconnectBackoff: { initialMs, maxMs },
+    stopTimeoutMs: integerOption('stopTimeoutMs', options.stopTimeoutMs, 10_000, 0, 600_000),
+    logger: options.logger ?? silentLogger,
+  };
+}
