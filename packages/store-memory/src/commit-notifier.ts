@@ -42,7 +42,8 @@ export class CommitNotifier {
 export function validateWaitOptions(timeoutMs: unknown, signal: unknown): number {
   const timeout = timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
   if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
-    throw new InvalidArgumentError(`Invalid timeoutMs ${String(timeout)}: use a finite number of milliseconds >= 0.`);
+    const shown = typeof timeout === 'number' ? String(timeout) : typeof timeout;
+    throw new InvalidArgumentError(`Invalid timeoutMs ${shown}: use a finite number of milliseconds >= 0.`);
   }
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new InvalidArgumentError('Invalid signal: pass an AbortSignal or leave it out.');
@@ -50,6 +51,10 @@ export function validateWaitOptions(timeoutMs: unknown, signal: unknown): number
   return timeout;
 }
 
-function abortReason(signal: AbortSignal | undefined): unknown {
-  return signal?.reason ?? new DOMException('The wait was aborted.', 'AbortError');
+/**
+ * The contract promises the signal's own reason, whatever it is; `abort()` without an argument
+ * makes it a DOMException named 'AbortError'.
+ */
+function abortReason(signal: AbortSignal | undefined): Error {
+  return (signal?.reason ?? new DOMException('The wait was aborted.', 'AbortError')) as Error;
 }

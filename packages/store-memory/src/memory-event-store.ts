@@ -65,7 +65,6 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
     throw new InvalidArgumentError(`Invalid maxEventBytes ${String(maxEventBytes)}: use a positive integer number of bytes.`);
   }
   if (typeof clock !== 'function') throw new InvalidArgumentError('Invalid clock: pass a function returning a Date.');
-  const upcast = catalog?.upcast;
   return new MemoryEventStore({
     log: new EventLog(),
     lock: new WriterLock(),
@@ -75,7 +74,7 @@ export function createMemoryEventStore(options: MemoryEventStoreOptions = {}): E
       ...(catalog === undefined ? {} : { catalog }),
       ...(maxEventBytes === undefined ? {} : { maxEventBytes }),
     },
-    upcast: typeof upcast === 'function' ? (event) => upcast.call(catalog, event) : undefined,
+    upcast: typeof catalog?.upcast === 'function' ? (event) => catalog.upcast?.(event) ?? event : undefined,
     clock,
   });
 }
