@@ -15,27 +15,27 @@ export interface AggregateRepositoryOptions<TState, TEvent extends DomainEvent, 
   readonly store: EventStore;
   readonly aggregate: Aggregate<TState, TEvent, TCommand>;
   /** Where snapshots are read from and written to. Needs `aggregate.snapshot`. */
-  readonly snapshots?: SnapshotStore;
+  readonly snapshots?: SnapshotStore | undefined;
   /** Take a snapshot each time a save crosses a multiple of this many events. Needs `snapshots`. */
-  readonly snapshotEvery?: number;
+  readonly snapshotEvery?: number | undefined;
   /** Aggregate id -> stream id. Default `${aggregate.type}-${id}`. */
-  readonly streamId?: (id: string) => string;
+  readonly streamId?: ((id: string) => string) | undefined;
   /**
    * Runs inside the append's transaction with the append's result; if it throws, the append rolls
    * back too. Inline projections hook in here. `result.idempotent` is true for an identical retry.
    */
-  readonly onAppended?: (result: AppendResult, scope: TransactionScope) => Promise<void>;
+  readonly onAppended?: ((result: AppendResult, scope: TransactionScope) => Promise<void>) | undefined;
   /** Upcasts each loaded event before `evolve` sees it (an event catalog from `@eventfold/shared-schema`). */
-  readonly catalog?: EventUpcaster;
+  readonly catalog?: EventUpcaster | undefined;
   /** Reports snapshot failures (warn). Default: silent. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 export interface LoadOptions {
   /** The state as of this instant: only events that occurred at or before it. */
-  readonly asOf?: Date;
+  readonly asOf?: Date | undefined;
   /** The state at this stream version (or the last version below it when the stream is shorter). */
-  readonly atVersion?: number;
+  readonly atVersion?: number | undefined;
 }
 
 export interface LoadedAggregate<TState> {
@@ -47,14 +47,14 @@ export interface LoadedAggregate<TState> {
 /** An event to save: the aggregate's `{ type, data }`, optionally with an id (for idempotent retries) and metadata. */
 export type EventToSave<TEvent extends DomainEvent> = TEvent & {
   readonly id?: string;
-  readonly metadata?: EventMetadata;
+  readonly metadata?: EventMetadata | undefined;
 };
 
 export interface SaveOptions {
   /** Usually the version `load` returned. */
   readonly expectedVersion: ExpectedVersion;
   /** Merged into every event's metadata (an event's own metadata wins): correlation id, user id, ... */
-  readonly metadata?: EventMetadata;
+  readonly metadata?: EventMetadata | undefined;
 }
 
 export interface AggregateRepository<TState, TEvent extends DomainEvent, TCommand> {

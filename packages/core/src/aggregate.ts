@@ -34,7 +34,7 @@ export interface AggregateDefinition<TState, TEvent extends DomainEvent, TComman
   readonly evolve: (state: TState, event: TEvent) => TState;
   /** Pure: the events `command` causes in `state`, or throws a `DomainError` to refuse it. */
   readonly decide: (command: TCommand, state: TState) => Decision<TEvent>;
-  readonly snapshot?: AggregateSnapshotOptions<TState>;
+  readonly snapshot?: AggregateSnapshotOptions<TState> | undefined;
 }
 
 /** A checked, frozen aggregate definition. */

@@ -6,14 +6,14 @@ import { silentLogger, type Logger } from './logger';
 
 export interface CommandHandlerOptions {
   /** How many times a `ConcurrencyError` is retried (reload, decide again, save) before it is rethrown. Default 3. */
-  readonly maxRetries?: number;
+  readonly maxRetries?: number | undefined;
   /** Logs each retry (debug). Default: silent. */
-  readonly logger?: Logger;
+  readonly logger?: Logger | undefined;
 }
 
 export interface HandleCommandOptions {
   /** Merged into every event's metadata (correlation id, user id, ...). */
-  readonly metadata?: EventMetadata;
+  readonly metadata?: EventMetadata | undefined;
 }
 
 /** A recorded event narrowed to each `{ type, data }` of an aggregate's event union. */

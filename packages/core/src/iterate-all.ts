@@ -4,15 +4,15 @@ import { compareCheckpoints, START, type EventStore, type GlobalCheckpoint, type
 
 export interface IterateAllOptions {
   /** Start strictly after this checkpoint. Default: the beginning of the feed. */
-  readonly after?: GlobalCheckpoint;
+  readonly after?: GlobalCheckpoint | undefined;
   /** Only these event types (checkpoints still move past the others). */
-  readonly types?: readonly string[];
+  readonly types?: readonly string[] | undefined;
   /** Only these stream types. */
-  readonly streamTypes?: readonly string[];
+  readonly streamTypes?: readonly string[] | undefined;
   /** Events per `readAll` page, 1 to 10,000. Default 500. */
-  readonly batchSize?: number;
+  readonly batchSize?: number | undefined;
   /** Stops the iteration (it throws the signal's reason) before the next page is read. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
 }
 
 const MAX_BATCH_SIZE = 10_000;

@@ -69,7 +69,8 @@ export function prepareAppend(
   config: AppendValidationConfig = {},
 ): PreparedAppend {
   assertValidStreamId(streamId);
-  const expectedVersion = options?.expectedVersion ?? 'any';
+  // Only a missing option means 'any': a null from a caller's lookup must not switch the check off.
+  const expectedVersion = options?.expectedVersion === undefined ? 'any' : options.expectedVersion;
   if (!isExpectedVersion(expectedVersion)) throw new InvalidExpectedVersionError(expectedVersion);
   const streamType = options?.streamType ?? streamTypeOf(streamId);
   if (typeof streamType !== 'string' || streamType.length === 0 || streamType.length > MAX_STREAM_ID_LENGTH) {
