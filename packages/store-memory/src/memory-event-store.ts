@@ -1,7 +1,6 @@
 import {
   assertValidStreamId,
   InvalidArgumentError,
-  InvalidExpectedVersionError,
   prepareAppend,
   type AppendOptions,
   type AppendResult,
@@ -90,8 +89,6 @@ class MemoryEventStore implements EventStore {
   ) {}
 
   async append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
-    // prepareAppend reads `expectedVersion ?? 'any'`, which would take null for 'any'.
-    if (options?.expectedVersion === null) throw new InvalidExpectedVersionError(null);
     const prepared = prepareAppend(streamId, events, options, this.state.validation);
     this.state.frames.refuseSelfDeadlock(this.transaction);
     const transaction = this.transaction;
