@@ -35,8 +35,8 @@ export function parseReadStreamOptions(options: ReadStreamOptions | undefined): 
   }
   return {
     direction,
-    fromVersion: positiveInteger('fromVersion', options?.fromVersion) ?? 1,
-    toVersion: positiveInteger('toVersion', options?.toVersion) ?? Number.MAX_SAFE_INTEGER,
+    fromVersion: Math.max(1, nonNegativeInteger('fromVersion', options?.fromVersion) ?? 1),
+    toVersion: nonNegativeInteger('toVersion', options?.toVersion) ?? Number.MAX_SAFE_INTEGER,
     asOf: asOf?.getTime(),
     limit: positiveInteger('limit', options?.limit) ?? Number.MAX_SAFE_INTEGER,
   };
@@ -67,6 +67,12 @@ function positiveInteger(name: string, value: unknown): number | undefined {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
     throw new InvalidArgumentError(`Invalid ${name} ${safeJson(value)}: use an integer >= 1.`);
   }
+  return value;
+}
+
+function nonNegativeInteger(name: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  if (!isNonNegativeInteger(value)) throw new InvalidArgumentError(`Invalid ${name} ${safeJson(value)}: use an integer >= 0.`);
   return value;
 }
 
