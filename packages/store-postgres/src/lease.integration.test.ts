@@ -1,5 +1,4 @@
 import { createTestDatabase, type TestDatabase } from '@eventfold/testing';
-import { PGlite } from '@electric-sql/pglite';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
@@ -18,7 +17,7 @@ describe('lease', () => {
       db = drizzlePg(pool);
       close = () => pool.end();
     } else {
-      db = drizzlePglite(database.pglite as PGlite);
+      db = drizzlePglite(database.pglite);
       close = async () => undefined;
     }
   });

@@ -1,0 +1,153 @@
+import {
+  ConcurrencyError,
+  DuplicateEventIdError,
+  type AppendResult,
+  type ExpectedVersion,
+  type PreparedAppend,
+  type RecordedEvent,
+} from '@eventfold/core';
+import type { SqlClient } from './driver';
+import { toRecordedEvent, type EventRow, type Upcast } from './recorded-event';
+import type { StoreStatements } from './statements';
+
+/** What append_events says about one item (see drizzle/0001_append_function.sql). */
+export interface AppendRow {
+  readonly item: number;
+  /** 0 appended, 1 an event id is already used, 2 version conflict. */
+  readonly status: number;
+  readonly stream_version: number;
+  readonly stream_type: string;
+  readonly positions: readonly (string | number)[] | null;
+  readonly occurred_at: Date;
+}
+
+export const APPENDED = 0;
+export const IDS_USED = 1;
+export const CONFLICT = 2;
+
+/** Parameters of append_events for appends to distinct streams, in order. */
+export function appendParams(items: readonly PreparedAppend[], channel: string | null): unknown[] {
+  const streamIds: string[] = [];
+  const streamTypes: string[] = [];
+  const expected: number[] = [];
+  const counts: number[] = [];
+  const ids: string[] = [];
+  const types: string[] = [];
+  const data: string[] = [];
+  const metadata: string[] = [];
+  for (const item of items) {
+    streamIds.push(item.streamId);
+    streamTypes.push(item.streamType);
+    expected.push(encodeExpectedVersion(item.expectedVersion));
+    counts.push(item.events.length);
+    for (const event of item.events) {
+      ids.push(event.id);
+      types.push(event.type);
+      data.push(event.dataJson);
+      metadata.push(event.metadataJson);
+    }
+  }
+  return [streamIds, streamTypes, expected, counts, ids, types, data, metadata, channel];
+}
+
+function encodeExpectedVersion(expected: ExpectedVersion): number {
+  switch (expected) {
+    case 'any':
+      return -1;
+    case 'no_stream':
+      return -2;
+    case 'stream_exists':
+      return -3;
+    default:
+      return expected;
+  }
+}
+
+/** The result of an item append_events wrote. */
+export function appendedResult(prepared: PreparedAppend, row: AppendRow): AppendResult {
+  const first = row.stream_version - prepared.events.length;
+  const positions = row.positions ?? [];
+  const events = prepared.events.map(
+    (event, index): RecordedEvent => ({
+      id: event.id,
+      streamId: prepared.streamId,
+      streamType: row.stream_type,
+      version: first + index + 1,
+      globalPosition: Number(positions[index]),
+      type: event.type,
+      data: event.data,
+      metadata: event.metadata,
+      occurredAt: row.occurred_at,
+    }),
+  );
+  return { streamId: prepared.streamId, streamType: row.stream_type, nextExpectedVersion: row.stream_version, events, idempotent: false };
+}
+
+/**
+ * An item append_events refused. A version conflict becomes a ConcurrencyError with the actual
+ * version. Used event ids are accepted only as an exact retry (same stream, the same consecutive
+ * versions its expected version points at, same types and data): the result then holds the events
+ * recorded the first time. Anything else is a DuplicateEventIdError.
+ */
+export async function refusedResult(
+  client: SqlClient,
+  statements: StoreStatements,
+  prepared: PreparedAppend,
+  row: AppendRow,
+  upcast: Upcast | undefined,
+): Promise<AppendResult> {
+  if (row.status === CONFLICT) throw new ConcurrencyError(prepared.streamId, prepared.expectedVersion, row.stream_version);
+  const rows = await client.query<EventRow & { same_data: boolean }>(statements.recordedByIds, [
+    prepared.events.map((event) => event.id),
+    prepared.events.map((event) => event.dataJson),
+  ]);
+  const byId = new Map(rows.map((recorded) => [recorded.id, recorded]));
+  const recorded = prepared.events.map((event) => byId.get(event.id));
+  const firstUsedId = prepared.events[recorded.findIndex((event) => event !== undefined)]?.id ?? prepared.events[0]?.id ?? '';
+  const first = recorded[0];
+  if (first === undefined || first.stream_id !== prepared.streamId || !startsWhereExpected(prepared.expectedVersion, first.version)) {
+    throw new DuplicateEventIdError(firstUsedId, prepared.streamId);
+  }
+  const events = prepared.events.map((event, index) => {
+    const stored = recorded[index];
+    const same =
+      stored !== undefined &&
+      stored.stream_id === prepared.streamId &&
+      stored.version === first.version + index &&
+      stored.type === event.type &&
+      stored.same_data;
+    if (!same) throw new DuplicateEventIdError(stored === undefined ? firstUsedId : event.id, prepared.streamId);
+    return toRecordedEvent(stored, upcast);
+  });
+  return {
+    streamId: prepared.streamId,
+    streamType: first.stream_type,
+    nextExpectedVersion: events.at(-1)?.version ?? first.version,
+    events,
+    idempotent: true,
+  };
+}
+
+function startsWhereExpected(expected: ExpectedVersion, firstVersion: number): boolean {
+  switch (expected) {
+    case 'any':
+      return true;
+    case 'no_stream':
+      return firstVersion === 1;
+    case 'stream_exists':
+      return firstVersion > 1;
+    default:
+      return firstVersion === expected + 1;
+  }
+}
+
+/** PostgreSQL unique violation on the event id index: a concurrent append used the same id. */
+export function isEventIdRace(error: unknown): boolean {
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    e.code === '23505' &&
+    (e.constraint === 'events_event_id_uq' || (typeof e.message === 'string' && e.message.includes('events_event_id_uq')))
+  );
+}

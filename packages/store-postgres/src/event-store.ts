@@ -1,0 +1,499 @@
+import {
+  ConcurrencyError,
+  DuplicateEventIdError,
+  InvalidArgumentError,
+  START,
+  assertValidStreamId,
+  compareCheckpoints,
+  matchesExpectedVersion,
+  prepareAppend,
+  type AppendOptions,
+  type AppendResult,
+  type AppendValidator,
+  type EventStore,
+  type GlobalCheckpoint,
+  type NewEvent,
+  type PreparedAppend,
+  type ReadAllOptions,
+  type ReadAllPage,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type StreamInfo,
+  type TransactionScope,
+  type WaitForEventsOptions,
+} from '@eventfold/core';
+import {
+  APPENDED,
+  appendParams,
+  appendedResult,
+  isEventIdRace,
+  refusedResult,
+  type AppendRow,
+} from './append';
+import { Coalescer, parseCoalesceOptions, type CoalesceOptions } from './coalescer';
+import { sqlClientOf, type EventfoldDatabase, type SqlClient, type TransactionOf } from './driver';
+import { StoreClosedError } from './errors';
+import { readHorizon, type ReadHorizon } from './horizon';
+import { silentLogger, type Logger } from './logger';
+import { FeedSignal, notificationChannel } from './notifications';
+import {
+  DEFAULT_STREAM_PAGE_SIZE,
+  pageSize,
+  parseCheckpoint,
+  parseReadAllOptions,
+  parseReadStreamOptions,
+  parseWaitOptions,
+  positiveInteger,
+  stringList,
+} from './read-options';
+import { checkpointOf, toRecordedEvent, type EventRow, type FeedRow, type Upcast } from './recorded-event';
+import { DEFAULT_SCHEMA, assertValidSchemaName } from './schema-name';
+import { storeStatements, type StoreStatements } from './statements';
+
+/** An event catalog (e.g. from `@eventfold/shared-schema`): validates appends, optionally upcasts reads. */
+export interface PostgresEventCatalog extends AppendValidator {
+  upcast?(event: RecordedEvent): RecordedEvent;
+}
+
+export interface PostgresEventStoreOptions<TDb extends EventfoldDatabase = EventfoldDatabase> {
+  /** A Drizzle database or transaction on node-postgres or PGlite. */
+  readonly db: TDb;
+  /** Postgres schema holding the tables (see `migrate`). Default `'eventfold'`. */
+  readonly schema?: string;
+  /** Validates every appended event before anything is written; upcasts events on read. */
+  readonly catalog?: PostgresEventCatalog;
+  /** Limit on each event's serialised data + metadata, in bytes. Default 1 MiB. */
+  readonly maxEventBytes?: number;
+  /**
+   * Merge concurrent appends from different callers into one statement and one commit. Each caller
+   * still gets its own result or error. Off by default; ignored on a transaction-bound store.
+   */
+  readonly coalesce?: boolean | CoalesceOptions;
+  /** Send NOTIFY after appends so other processes' readers wake at once. Default true. */
+  readonly notify?: boolean;
+  /** pino-compatible structured logger. Default: silent. */
+  readonly logger?: Logger;
+}
+
+/** A page of the feed, with the checkpoint right after each of its events. */
+export interface PostgresReadAllPage extends ReadAllPage {
+  /** `checkpoints[i]` resumes right after `events[i]`. */
+  readonly checkpoints: readonly GlobalCheckpoint[];
+}
+
+export interface FeedReadOptions {
+  /** Start strictly after this checkpoint. Default: the beginning. */
+  readonly after?: GlobalCheckpoint;
+  /** Events fetched per query. Default 500. */
+  readonly pageSize?: number;
+}
+
+export interface ReadAllEventsOptions extends FeedReadOptions {
+  readonly types?: readonly string[];
+  readonly streamTypes?: readonly string[];
+}
+
+export interface SubscribeOptions {
+  /** Start strictly after this checkpoint. Default: the beginning. */
+  readonly after?: GlobalCheckpoint;
+  readonly types?: readonly string[];
+  readonly streamTypes?: readonly string[];
+  /** Events per page. Default 500. */
+  readonly batchSize?: number;
+  /** Ends the iteration (without an error). */
+  readonly signal?: AbortSignal;
+  /** Longest wait between reads when no notification arrives. Default 1000 ms. */
+  readonly pollIntervalMs?: number;
+}
+
+export interface PostgresTransactionScope<TTx extends EventfoldDatabase> extends TransactionScope {
+  /** A store bound to the transaction: its appends commit or roll back with it. */
+  readonly store: PostgresEventStore<TTx>;
+  /** The Drizzle transaction, for your own writes (read models, checkpoints) in the same commit. */
+  readonly tx: TTx;
+}
+
+/** The PostgreSQL event store: core's `EventStore` plus feed subscriptions, streaming reads and diagnostics. */
+export interface PostgresEventStore<TDb extends EventfoldDatabase = EventfoldDatabase> extends EventStore {
+  readonly schema: string;
+  readonly db: TDb;
+  readAll(options?: ReadAllOptions): Promise<PostgresReadAllPage>;
+  /**
+   * Runs `fn` in one transaction. Appends through `scope.store` and writes through `scope.tx` commit
+   * or roll back together. On a transaction-bound store it nests as a savepoint of the same transaction.
+   */
+  withTransaction<T>(fn: (scope: PostgresTransactionScope<TransactionOf<TDb>>) => Promise<T>): Promise<T>;
+  /** Follows the feed forever: yields each page with events (or a moved checkpoint), waits when caught up. */
+  subscribe(options?: SubscribeOptions): AsyncIterable<PostgresReadAllPage>;
+  /** Every readable event after `after`, in feed order, page by page; ends at the readable head. */
+  readAllEvents(options?: ReadAllEventsOptions): AsyncIterable<RecordedEvent>;
+  /** Like readAllEvents, only events of these types. */
+  readByType(types: string | readonly string[], options?: FeedReadOptions): AsyncIterable<RecordedEvent>;
+  /** Like readAllEvents, only events of streams of these types. */
+  readByStreamType(streamTypes: string | readonly string[], options?: FeedReadOptions): AsyncIterable<RecordedEvent>;
+  /** How far the oldest open transaction holds readers back. */
+  horizon(): Promise<ReadHorizon>;
+  /** Stops the listener and the coalescer (after pending appends finish). Does not end your pool. */
+  close(): Promise<void>;
+}
+
+/** What one store and every transaction-bound store made from it share. */
+interface StoreShared {
+  readonly schema: string;
+  readonly statements: StoreStatements;
+  readonly validation: { readonly catalog?: AppendValidator; readonly maxEventBytes?: number };
+  readonly upcast: Upcast | undefined;
+  readonly logger: Logger;
+  readonly channel: string;
+  readonly notify: boolean;
+  readonly signal: FeedSignal;
+  closed: boolean;
+}
+
+/** How a store's appends reach other readers. */
+type CommitTracking =
+  /** Autocommit: each append is committed when it returns; signal at once. */
+  | { readonly kind: 'autocommit' }
+  /** Inside withTransaction: signal when the outermost transaction commits. */
+  | { readonly kind: 'deferred'; readonly onAppend: () => void }
+  /** Inside a transaction someone else commits: NOTIFY inside it (delivered at its commit). */
+  | { readonly kind: 'in-transaction' };
+
+/**
+ * Creates the PostgreSQL event store on a Drizzle database or transaction (node-postgres or PGlite).
+ * Run {@link migrate} once first. Validation happens before any SQL runs.
+ */
+export function createPostgresEventStore<TDb extends EventfoldDatabase>(
+  options: PostgresEventStoreOptions<TDb>,
+): PostgresEventStore<TDb> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('createPostgresEventStore needs an options object { db, schema?, ... }.');
+  }
+  const schema = options.schema ?? DEFAULT_SCHEMA;
+  assertValidSchemaName(schema);
+  const client = sqlClientOf(options.db);
+  const { catalog, maxEventBytes } = options;
+  if (maxEventBytes !== undefined && (!Number.isSafeInteger(maxEventBytes) || maxEventBytes < 1)) {
+    throw new InvalidArgumentError(`Invalid maxEventBytes ${String(maxEventBytes)}: use a positive integer number of bytes.`);
+  }
+  const notify = options.notify ?? true;
+  if (typeof notify !== 'boolean') throw new InvalidArgumentError(`Invalid notify ${String(notify)}: use true or false.`);
+  const logger = options.logger ?? silentLogger;
+  const coalesce = parseCoalesceOptions(options.coalesce);
+  const channel = notificationChannel(schema);
+  const shared: StoreShared = {
+    schema,
+    statements: storeStatements(schema),
+    validation: {
+      ...(catalog === undefined ? {} : { catalog }),
+      ...(maxEventBytes === undefined ? {} : { maxEventBytes }),
+    },
+    upcast: typeof catalog?.upcast === 'function' ? (event) => catalog.upcast?.(event) ?? event : undefined,
+    logger,
+    channel,
+    notify,
+    signal: new FeedSignal(channel, notify && !client.inTransaction ? client : undefined, client.listenSource, logger),
+    closed: false,
+  };
+  const tracking: CommitTracking = client.inTransaction ? { kind: 'in-transaction' } : { kind: 'autocommit' };
+  return new PgEventStore<TDb>(shared, options.db, client, tracking, coalesce === undefined || client.inTransaction ? undefined : coalesce, true);
+}
+
+class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<TDb> {
+  readonly #coalescer: Coalescer<PreparedAppend, AppendRow> | undefined;
+
+  constructor(
+    private readonly shared: StoreShared,
+    readonly db: TDb,
+    private readonly client: SqlClient,
+    private readonly tracking: CommitTracking,
+    coalesce: ReturnType<typeof parseCoalesceOptions>,
+    /** False for the stores withTransaction hands out: closing them closes nothing. */
+    private readonly root: boolean,
+  ) {
+    this.#coalescer =
+      coalesce === undefined
+        ? undefined
+        : new Coalescer<PreparedAppend, AppendRow>(
+            coalesce,
+            {
+              keyOf: (item) => item.streamId,
+              runBatch: (items) => this.#runAppendStatement(items),
+              runOne: (item) => this.#appendAlone(item),
+            },
+            shared.logger,
+          );
+  }
+
+  get schema(): string {
+    return this.shared.schema;
+  }
+
+  async append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+    this.#assertOpen('append');
+    const prepared = prepareAppend(streamId, events, options, this.shared.validation);
+    if (prepared.events.length === 0) return this.#appendNothing(prepared);
+    const row = this.#coalescer === undefined ? await this.#appendAlone(prepared) : await this.#coalescer.submit(prepared);
+    if (row.status !== APPENDED) {
+      return refusedResult(this.client, this.shared.statements, prepared, row, this.shared.upcast);
+    }
+    this.#committed();
+    return appendedResult(prepared, row);
+  }
+
+  /** One append as its own statement. A racing duplicate event id is retried once (outside transactions). */
+  async #appendAlone(prepared: PreparedAppend): Promise<AppendRow> {
+    try {
+      const [row] = await this.#runAppendStatement([prepared]);
+      if (row === undefined) throw new Error('append_events returned no row');
+      return row;
+    } catch (error) {
+      if (!isEventIdRace(error)) throw error;
+      if (this.client.inTransaction) {
+        // The transaction is aborted now; the caller must roll back.
+        throw new DuplicateEventIdError(prepared.events[0]?.id ?? '', prepared.streamId);
+      }
+      const [row] = await this.#runAppendStatement([prepared]);
+      if (row === undefined) throw new Error('append_events returned no row', { cause: error });
+      return row;
+    }
+  }
+
+  async #runAppendStatement(items: readonly PreparedAppend[]): Promise<readonly AppendRow[]> {
+    const channel = this.tracking.kind === 'in-transaction' && this.shared.notify ? this.shared.channel : null;
+    return this.client.query<AppendRow>(this.shared.statements.append, appendParams(items, channel));
+  }
+
+  async #appendNothing(prepared: PreparedAppend): Promise<AppendResult> {
+    const info = await this.streamInfo(prepared.streamId);
+    const actual = info?.version ?? 0;
+    if (!matchesExpectedVersion(prepared.expectedVersion, actual)) {
+      throw new ConcurrencyError(prepared.streamId, prepared.expectedVersion, actual);
+    }
+    return {
+      streamId: prepared.streamId,
+      streamType: info?.streamType ?? prepared.streamType,
+      nextExpectedVersion: actual,
+      events: [],
+      idempotent: false,
+    };
+  }
+
+  #committed(): void {
+    if (this.tracking.kind === 'autocommit') this.shared.signal.committed();
+    else if (this.tracking.kind === 'deferred') this.tracking.onAppend();
+  }
+
+  async *readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
+    assertValidStreamId(streamId);
+    const range = parseReadStreamOptions(options);
+    this.#assertOpen('read a stream');
+    const statement = range.direction === 'forwards' ? this.shared.statements.streamForwards : this.shared.statements.streamBackwards;
+    let from = range.fromVersion;
+    let to = range.toVersion;
+    let remaining = range.limit;
+    while (remaining > 0 && from <= to) {
+      const size = Math.min(DEFAULT_STREAM_PAGE_SIZE, remaining);
+      // One row more than the page tells whether another page exists, without an extra query.
+      const rows = await this.client.query<EventRow>(statement, [streamId, from, to, range.asOf ?? null, size + 1]);
+      const page = rows.length > size ? rows.slice(0, size) : rows;
+      for (const row of page) yield toRecordedEvent(row, this.shared.upcast);
+      remaining -= page.length;
+      const last = page.at(-1);
+      if (rows.length <= size || last === undefined) return;
+      if (range.direction === 'forwards') from = last.version + 1;
+      else to = last.version - 1;
+    }
+  }
+
+  async readAll(options?: ReadAllOptions): Promise<PostgresReadAllPage> {
+    const query = parseReadAllOptions(options);
+    this.#assertOpen('read the feed');
+    const { statements } = this.shared;
+    const { types, streamTypes, after, limit } = query;
+    if ((types !== undefined && types.length === 0) || (streamTypes !== undefined && streamTypes.length === 0)) {
+      // Nothing can match; still move past every readable event, as a filtered read does.
+      return this.#readFiltered(statements.feed.types, [[]], after, limit);
+    }
+    if (types === undefined && streamTypes === undefined) return this.#readFiltered(statements.feed.all, [], after, limit);
+    if (streamTypes === undefined) return this.#readFiltered(statements.feed.types, [types], after, limit);
+    if (types === undefined) return this.#readFiltered(statements.feed.streamTypes, [streamTypes], after, limit);
+    return this.#readFiltered(statements.feed.both, [types, streamTypes], after, limit);
+  }
+
+  async #readFiltered(
+    statement: StoreStatements['feed']['all'],
+    filters: readonly unknown[],
+    after: GlobalCheckpoint,
+    limit: number,
+  ): Promise<PostgresReadAllPage> {
+    type Row = FeedRow & { tail_transaction_id: string; tail_position: string | number };
+    const rows = await this.client.query<Row | (Partial<FeedRow> & { tail_transaction_id: string; tail_position: string | number })>(
+      statement,
+      [String(after.transactionId), after.position, limit + 1, ...filters],
+    );
+    const eventRows = rows.filter((row): row is Row => row.id !== null && row.id !== undefined);
+    const hasMore = eventRows.length > limit;
+    const pageRows = hasMore ? eventRows.slice(0, limit) : eventRows;
+    const events = pageRows.map((row) => toRecordedEvent(row, this.shared.upcast));
+    const checkpoints = pageRows.map(checkpointOf);
+    let checkpoint = checkpoints.at(-1) ?? after;
+    const tailRow = rows[0];
+    if (!hasMore && tailRow !== undefined) {
+      // Everything readable up to the tail was scanned: move past events the filters skipped.
+      const tail = { transactionId: Number(tailRow.tail_transaction_id), position: Number(tailRow.tail_position) };
+      if (compareCheckpoints(tail, checkpoint) > 0) checkpoint = tail;
+    }
+    return { events, checkpoint, hasMore, checkpoints };
+  }
+
+  async *readAllEvents(options?: ReadAllEventsOptions): AsyncIterable<RecordedEvent> {
+    const types = stringList('types', options?.types);
+    const streamTypes = stringList('streamTypes', options?.streamTypes);
+    let after = parseCheckpoint(options?.after ?? START);
+    const limit = pageSize('pageSize', options?.pageSize);
+    for (;;) {
+      const page = await this.readAll({
+        after,
+        ...(limit === undefined ? {} : { limit }),
+        ...(types === undefined ? {} : { types }),
+        ...(streamTypes === undefined ? {} : { streamTypes }),
+      });
+      for (const event of page.events) yield event;
+      if (!page.hasMore) return;
+      after = page.checkpoint;
+    }
+  }
+
+  readByType(types: string | readonly string[], options?: FeedReadOptions): AsyncIterable<RecordedEvent> {
+    return this.readAllEvents({ ...options, types: typeof types === 'string' ? [types] : types });
+  }
+
+  readByStreamType(streamTypes: string | readonly string[], options?: FeedReadOptions): AsyncIterable<RecordedEvent> {
+    return this.readAllEvents({ ...options, streamTypes: typeof streamTypes === 'string' ? [streamTypes] : streamTypes });
+  }
+
+  async *subscribe(options: SubscribeOptions = {}): AsyncIterable<PostgresReadAllPage> {
+    let after = parseCheckpoint(options.after ?? START);
+    const types = stringList('types', options.types);
+    const streamTypes = stringList('streamTypes', options.streamTypes);
+    const limit = pageSize('batchSize', options.batchSize);
+    const pollIntervalMs = positiveInteger('pollIntervalMs', options.pollIntervalMs) ?? 1000;
+    const { signal } = options;
+    while (signal?.aborted !== true && !this.shared.closed) {
+      const page = await this.readAll({
+        after,
+        ...(limit === undefined ? {} : { limit }),
+        ...(types === undefined ? {} : { types }),
+        ...(streamTypes === undefined ? {} : { streamTypes }),
+      });
+      if (page.events.length > 0 || compareCheckpoints(page.checkpoint, after) !== 0) {
+        yield page;
+        after = page.checkpoint;
+      }
+      if (page.hasMore) continue;
+      try {
+        await this.waitForEvents(after, { timeoutMs: pollIntervalMs, ...(signal === undefined ? {} : { signal }) });
+      } catch (error) {
+        // The loop condition narrowed `aborted`; it may have changed while waiting.
+        if (isAborted(signal) || this.shared.closed) return;
+        throw error;
+      }
+    }
+  }
+
+  async streamVersion(streamId: string): Promise<number> {
+    return (await this.streamInfo(streamId))?.version ?? 0;
+  }
+
+  async streamExists(streamId: string): Promise<boolean> {
+    return (await this.streamVersion(streamId)) > 0;
+  }
+
+  async streamInfo(streamId: string): Promise<StreamInfo | undefined> {
+    assertValidStreamId(streamId);
+    this.#assertOpen('read a stream');
+    const [row] = await this.client.query<{ id: string; type: string; version: number; created_at: Date; updated_at: Date }>(
+      this.shared.statements.streamInfo,
+      [streamId],
+    );
+    if (row === undefined) return undefined;
+    return { streamId: row.id, streamType: row.type, version: row.version, createdAt: row.created_at, updatedAt: row.updated_at };
+  }
+
+  async headPosition(): Promise<number> {
+    this.#assertOpen('read the head position');
+    const [row] = await this.client.query<{ head: string }>(this.shared.statements.headPosition);
+    return Number(row?.head ?? 0);
+  }
+
+  async waitForEvents(after: GlobalCheckpoint, options?: WaitForEventsOptions): Promise<void> {
+    const from = parseCheckpoint(after);
+    const { timeoutMs, signal } = parseWaitOptions(options);
+    this.#assertOpen('wait for events');
+    if (signal?.aborted === true) throw abortReason(signal);
+    // Register first, then look: an append committing in between still wakes this waiter.
+    const waiter = await this.shared.signal.prepareWait();
+    try {
+      const [row] = await this.client.query<{ readable: boolean }>(this.shared.statements.hasReadableAfter, [
+        String(from.transactionId),
+        from.position,
+      ]);
+      if (row?.readable === true) {
+        waiter.dispose();
+        return;
+      }
+    } catch (error) {
+      waiter.dispose();
+      throw error;
+    }
+    return waiter.wait(timeoutMs, signal);
+  }
+
+  async withTransaction<T>(fn: (scope: PostgresTransactionScope<TransactionOf<TDb>>) => Promise<T>): Promise<T> {
+    if (typeof fn !== 'function') throw new InvalidArgumentError('withTransaction needs a function ({ store, tx }) => Promise.');
+    this.#assertOpen('start a transaction');
+    if (this.client.inTransaction) {
+      // Already in a transaction: nest as a savepoint of it; commit tracking stays the outer one's.
+      return this.db.transaction(async (tx: TransactionOf<TDb>) => fn({ store: this.#bound(tx, this.tracking), tx }));
+    }
+    let appended = false;
+    const tracking: CommitTracking = {
+      kind: 'deferred',
+      onAppend: () => {
+        appended = true;
+      },
+    };
+    const result = (await this.db.transaction(async (tx: TransactionOf<TDb>) => fn({ store: this.#bound(tx, tracking), tx }))) as T;
+    if (appended) this.shared.signal.committed();
+    return result;
+  }
+
+  #bound<TTx extends EventfoldDatabase>(tx: TTx, tracking: CommitTracking): PgEventStore<TTx> {
+    return new PgEventStore<TTx>(this.shared, tx, sqlClientOf(tx), tracking, undefined, false);
+  }
+
+  async horizon(): Promise<ReadHorizon> {
+    this.#assertOpen('read the horizon');
+    return readHorizon(this.client, this.shared.statements);
+  }
+
+  async close(): Promise<void> {
+    if (!this.root || this.shared.closed) return;
+    await this.#coalescer?.drain();
+    this.shared.closed = true;
+    await this.shared.signal.close();
+  }
+
+  #assertOpen(operation: string): void {
+    if (this.shared.closed) throw new StoreClosedError(operation);
+  }
+}
+
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new DOMException('The wait was aborted.', 'AbortError');
+}

@@ -1,0 +1,172 @@
+import { preparedStatement, type Statement } from './driver';
+import { quoteIdentifier } from './schema-name';
+
+/**
+ * Every statement the stores run, for one schema. The schema is the only identifier spliced into
+ * SQL text (validated and quoted); every value is a bind parameter.
+ */
+export interface StoreStatements {
+  readonly schema: string;
+  readonly append: Statement;
+  readonly recordedByIds: Statement;
+  readonly streamForwards: Statement;
+  readonly streamBackwards: Statement;
+  readonly streamInfo: Statement;
+  readonly headPosition: Statement;
+  /** readAll pages, by filter: none, event types, stream types, both. */
+  readonly feed: Readonly<Record<'all' | 'types' | 'streamTypes' | 'both', Statement>>;
+  readonly hasReadableAfter: Statement;
+  readonly horizon: Statement;
+  readonly snapshotSave: Statement;
+  readonly snapshotLoad: Statement;
+  readonly snapshotDelete: Statement;
+  readonly checkpointSave: Statement;
+  readonly checkpointLoad: Statement;
+  readonly checkpointDelete: Statement;
+}
+
+/** The event columns every read returns; occurred_at comes as epoch milliseconds (cheap to parse). */
+const EVENT_COLUMNS = `e.event_id::text as id, e.stream_id, e.stream_type, e.version, e.global_position,
+  e.type, e.data, e.metadata, (extract(epoch from e.occurred_at) * 1000)::float8 as occurred_ms`;
+
+/** Rows of a transaction that is older than every open one: committed (or rolled back) for good. */
+const READABLE = 'e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+const AFTER_CHECKPOINT = '(e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)';
+
+const cache = new Map<string, StoreStatements>();
+
+export function storeStatements(schema: string): StoreStatements {
+  const cached = cache.get(schema);
+  if (cached !== undefined) return cached;
+  const s = quoteIdentifier(schema);
+  const events = `${s}.events`;
+  const statements: StoreStatements = {
+    schema,
+    append: preparedStatement(
+      `select item, status, stream_version, stream_type, positions, occurred_at
+         from ${s}.append_events($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text)`,
+    ),
+    recordedByIds: preparedStatement(
+      `select ${EVENT_COLUMNS}, (e.data = c.data::jsonb) as same_data
+         from unnest($1::text[], $2::text[]) as c(id, data)
+         join ${events} e on e.event_id = c.id::uuid`,
+    ),
+    streamForwards: preparedStatement(
+      `select ${EVENT_COLUMNS} from ${events} e
+        where e.stream_id = $1 and e.version >= $2 and e.version <= $3
+          and ($4::timestamptz is null or e.occurred_at <= $4::timestamptz)
+        order by e.version limit $5`,
+    ),
+    streamBackwards: preparedStatement(
+      `select ${EVENT_COLUMNS} from ${events} e
+        where e.stream_id = $1 and e.version >= $2 and e.version <= $3
+          and ($4::timestamptz is null or e.occurred_at <= $4::timestamptz)
+        order by e.version desc limit $5`,
+    ),
+    streamInfo: preparedStatement(
+      `select id, type, version, created_at, updated_at from ${s}.streams where id = $1`,
+    ),
+    headPosition: preparedStatement(`select coalesce(max(global_position), 0)::text as head from ${events}`),
+    feed: {
+      all: feedStatement(events, 'all'),
+      types: feedStatement(events, 'types'),
+      streamTypes: feedStatement(events, 'streamTypes'),
+      both: feedStatement(events, 'both'),
+    },
+    hasReadableAfter: preparedStatement(
+      `select exists (select 1 from ${events} e where ${AFTER_CHECKPOINT} and ${READABLE}) as readable`,
+    ),
+    horizon: preparedStatement(horizonSql(events)),
+    snapshotSave: preparedStatement(
+      `insert into ${s}.snapshots as sn (stream_id, version, schema_version, state, taken_at)
+       values ($1, $2, $3, $4::text::jsonb, now())
+       on conflict (stream_id) do update
+         set version = excluded.version, schema_version = excluded.schema_version,
+             state = excluded.state, taken_at = excluded.taken_at`,
+    ),
+    snapshotLoad: preparedStatement(
+      `select stream_id, version, schema_version, state, taken_at from ${s}.snapshots where stream_id = $1`,
+    ),
+    snapshotDelete: preparedStatement(`delete from ${s}.snapshots where stream_id = $1`),
+    checkpointSave: preparedStatement(
+      `insert into ${s}.checkpoints as cp (name, transaction_id, position, status, last_error, updated_at)
+       values ($1, $2::bigint, $3::bigint, coalesce($4::text, 'running'), $5::text, now())
+       on conflict (name) do update
+         set transaction_id = excluded.transaction_id, position = excluded.position,
+             status = coalesce($4::text, cp.status),
+             last_error = case when $6::boolean then $5::text else cp.last_error end,
+             updated_at = now()`,
+    ),
+    checkpointLoad: preparedStatement(
+      `select name, transaction_id::text as transaction_id, position::text as position, status, last_error, updated_at
+         from ${s}.checkpoints where name = $1`,
+    ),
+    checkpointDelete: preparedStatement(`delete from ${s}.checkpoints where name = $1`),
+  };
+  cache.set(schema, statements);
+  return statements;
+}
+
+/**
+ * One page of the gap-safe feed after ($1, $2), at most $3 rows (callers ask for limit + 1 to learn
+ * whether more are readable), plus `tail_*`: the last readable event of the whole feed, so a filtered
+ * read can move its checkpoint past the events it skipped. Both come from the statement's single
+ * snapshot, so nothing can become readable between the page and the tail.
+ *
+ * Filtered pages run one ordered index scan per requested type (LATERAL ... LIMIT), then merge: the
+ * cost is O(types x limit) whatever the size of the log.
+ */
+function feedStatement(events: string, filter: 'all' | 'types' | 'streamTypes' | 'both'): Statement {
+  const scan = (extra: string): string =>
+    `select ${EVENT_COLUMNS}, e.transaction_id::text as transaction_id
+       from ${events} e
+      where ${AFTER_CHECKPOINT} and ${READABLE}${extra}
+      order by e.transaction_id, e.global_position
+      limit $3`;
+  // $4 is the first list filter, $5 the second (only in 'both').
+  const page =
+    filter === 'all'
+      ? scan('')
+      : filter === 'types'
+        ? `select x.* from unnest($4::text[]) as f(t) cross join lateral (${scan(' and e.type = f.t')}) x`
+        : filter === 'streamTypes'
+          ? `select x.* from unnest($4::text[]) as f(t) cross join lateral (${scan(' and e.stream_type = f.t')}) x`
+          : `select x.* from unnest($4::text[]) as f(t) cross join lateral (${scan(' and e.type = f.t and e.stream_type = any($5::text[])')}) x`;
+  return preparedStatement(
+    `with tail as (
+       select e.transaction_id::text as tail_transaction_id, e.global_position::text as tail_position
+         from ${events} e where ${READABLE}
+        order by e.transaction_id desc, e.global_position desc limit 1
+     )
+     select p.*, tail.tail_transaction_id, tail.tail_position
+       from tail left join lateral (
+         select page.* from (${page}) page order by page.transaction_id::xid8, page.global_position limit $3
+       ) p on true
+      order by p.transaction_id::xid8, p.global_position`,
+  );
+}
+
+function horizonSql(events: string): string {
+  return `with h as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin),
+    waiting as (
+      select count(*)::text as events_waiting,
+             (extract(epoch from min(e.occurred_at)) * 1000)::float8 as oldest_waiting_ms
+        from ${events} e, h where e.transaction_id >= h.xmin
+    ),
+    blocker as (
+      select a.pid, a.datname::text as database, a.application_name, a.state,
+             (extract(epoch from a.xact_start) * 1000)::float8 as started_ms,
+             (extract(epoch from (clock_timestamp() - a.xact_start)) * 1000)::float8 as age_ms,
+             false as prepared
+        from pg_stat_activity a, h
+       where a.backend_xid = h.xmin::xid
+      union all
+      select null, p.database::text, null, 'prepared', (extract(epoch from p.prepared) * 1000)::float8,
+             (extract(epoch from (clock_timestamp() - p.prepared)) * 1000)::float8, true
+        from pg_prepared_xacts p, h
+       where p.transaction = h.xmin::xid
+      limit 1
+    )
+    select h.xmin::text as xmin, waiting.events_waiting, waiting.oldest_waiting_ms, blocker.*
+      from h cross join waiting left join blocker on true`;
+}
