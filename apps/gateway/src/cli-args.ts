@@ -5,7 +5,7 @@ export type CliCommand =
   | { readonly name: 'migrate' }
   | { readonly name: 'relay' }
   | { readonly name: 'projections-status'; readonly json: boolean }
-  | { readonly name: 'projections-rebuild'; readonly projection: string; readonly mode: 'blue-green' | 'truncate' }
+  | { readonly name: 'projections-rebuild'; readonly projection: string }
   | { readonly name: 'seed'; readonly reservations: number; readonly rooms: number }
   | { readonly name: 'help' };
 
@@ -16,10 +16,9 @@ Commands:
   migrate                            Create or upgrade the event store and gateway tables.
   relay                              Run the RabbitMQ relay on its own (needs AMQP_URL).
   projections status [--json]        Position, lag and state of every projection.
-  projections rebuild <name> [--truncate]
-                                     Rebuild a projection from the event log, with a progress bar.
-                                     Default: blue/green (a new version builds beside the old one,
-                                     which keeps serving); --truncate empties and replays in place.
+  projections rebuild <name>         Empty a projection and replay the event log into it, with a
+                                     progress bar (count, rate, ETA). For a blue/green rebuild, raise
+                                     the projection's version in code instead (see the README).
   seed --reservations N [--rooms R]  Create N demo reservations over R rooms (default 50).
   help                               This text.
 
@@ -54,7 +53,6 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
       options: {
         help: { type: 'boolean', short: 'h' },
         json: { type: 'boolean' },
-        truncate: { type: 'boolean' },
         reservations: { type: 'string' },
         rooms: { type: 'string' },
       },
@@ -92,8 +90,8 @@ export function parseCommandLine(argv: readonly string[]): CliCommand {
         if (projection === undefined || more.length > 0) {
           throw new UsageError('"projections rebuild" needs exactly one projection name, e.g. "projections rebuild room_occupancy".');
         }
-        noMore(['truncate']);
-        return { name: 'projections-rebuild', projection, mode: values.truncate === true ? 'truncate' : 'blue-green' };
+        noMore([]);
+        return { name: 'projections-rebuild', projection };
       }
       throw new UsageError(`"projections" needs "status" or "rebuild <name>" (got ${JSON.stringify(sub ?? '')}).`);
     }

@@ -24,6 +24,10 @@ const url = (protocols: readonly string[], example: string) =>
     { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} (e.g. ${example})` },
   );
 
+const identifier = z
+  .string()
+  .regex(IDENTIFIER, { message: 'must be a lowercase Postgres identifier (letters, digits, _; max 63; not starting with a digit)' });
+
 const boolean = z
   .enum(['true', 'false', '1', '0', 'on', 'off', 'yes', 'no'], { message: 'must be true or false' })
   .transform((value) => ['true', '1', 'on', 'yes'].includes(value));
@@ -37,10 +41,8 @@ const EnvironmentSchema = z.object({
   PORT: integer(0, 65535).default(3000),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   DB_POOL_SIZE: integer(1, 200).default(20),
-  EVENT_STORE_SCHEMA: z
-    .string()
-    .regex(IDENTIFIER, { message: 'must be a lowercase Postgres identifier (letters, digits, _; max 63; not starting with a digit)' })
-    .default('eventfold'),
+  EVENT_STORE_SCHEMA: identifier.default('eventfold'),
+  GATEWAY_SCHEMA: identifier.default('gateway'),
   RELAY_EXCHANGE: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,127}$/, { message: 'must be 1 to 127 letters, digits or _ . : -' })
@@ -61,7 +63,10 @@ export interface GatewayConfig {
   readonly port: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly dbPoolSize: number;
+  /** Postgres schema of the event store's tables. */
   readonly eventStoreSchema: string;
+  /** Postgres schema of the read models and the gateway's own tables. */
+  readonly gatewaySchema: string;
   readonly relayExchange: string;
   /** Run the relay inside `serve` (when AMQP_URL is set). `gateway relay` runs it on its own. */
   readonly relayInServe: boolean;
@@ -116,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
     eventStoreSchema: e.EVENT_STORE_SCHEMA,
+    gatewaySchema: e.GATEWAY_SCHEMA,
     relayExchange: e.RELAY_EXCHANGE,
     relayInServe: e.RELAY_IN_SERVE,
     projectorInServe: e.PROJECTOR_IN_SERVE,

@@ -127,3 +127,23 @@ export const isVersionNotFoundError = (e: unknown): e is VersionNotFoundError =>
 export const isNotYetCreatedError = (e: unknown): e is NotYetCreatedError => hasCode(e, 'GATEWAY_NOT_YET_CREATED');
 export const isUnknownProjectionError = (e: unknown): e is UnknownProjectionError =>
   hasCode(e, 'GATEWAY_UNKNOWN_PROJECTION');
+
+/** A list `cursor` is not one this API handed out. */
+export class InvalidCursorError extends GatewayError {
+  readonly code = 'GATEWAY_INVALID_CURSOR' as const;
+  override readonly name = 'InvalidCursorError';
+  constructor(readonly cursor: string) {
+    super(`The cursor ${JSON.stringify(cursor.slice(0, 60))} is not valid. Pass the nextCursor of a previous page unchanged, or leave it out to start over.`);
+  }
+}
+
+export const isInvalidCursorError = (e: unknown): e is InvalidCursorError => hasCode(e, 'GATEWAY_INVALID_CURSOR');
+
+/** `error` or the first of its causes that passes `guard` (the projector and Drizzle wrap errors). */
+export function findCause<T>(error: unknown, guard: (e: unknown) => e is T): T | undefined {
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 6; depth += 1) {
+    if (guard(e)) return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
+}

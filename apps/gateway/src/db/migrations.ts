@@ -11,48 +11,14 @@ interface Migration {
 }
 
 /**
- * The gateway's own tables. Append-only: never edit a shipped migration, add the next one.
- * `schema` arrives validated and quoted.
+ * The gateway's own tables (the read models are created by their projections' `setup`).
+ * Append-only: never edit a shipped migration, add the next one. `schema` arrives validated and quoted.
  */
 const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: 'read models, room nights, idempotency keys',
+    name: 'idempotency keys',
     statements: (s) => [
-      `create table if not exists ${s}.reservations (
-        id uuid primary key,
-        guest_id uuid not null,
-        guest_name text not null,
-        room_id uuid not null,
-        check_in_date date not null,
-        check_out_date date not null,
-        nights integer not null,
-        status text not null check (status in ('PENDING', 'CONFIRMED', 'CANCELLED')),
-        cancellation_reason text,
-        confirmed_at timestamptz,
-        version integer not null,
-        created_at timestamptz not null,
-        updated_at timestamptz not null
-      )`,
-      `create index if not exists reservations_check_in_idx on ${s}.reservations (check_in_date, id)`,
-      `create index if not exists reservations_guest_idx on ${s}.reservations (guest_id, check_in_date, id)`,
-      `create index if not exists reservations_room_idx on ${s}.reservations (room_id, check_in_date, id)`,
-      `create index if not exists reservations_status_idx on ${s}.reservations (status, check_in_date, id)`,
-      `create table if not exists ${s}.room_nights (
-        room_id uuid not null,
-        night date not null,
-        reservation_id uuid not null,
-        constraint room_nights_pkey primary key (room_id, night)
-      )`,
-      `create index if not exists room_nights_reservation_idx on ${s}.room_nights (reservation_id)`,
-      `create table if not exists ${s}.room_occupancy (
-        night date not null,
-        reservation_id uuid not null,
-        room_id uuid not null,
-        status text not null,
-        constraint room_occupancy_pkey primary key (night, reservation_id)
-      )`,
-      `create index if not exists room_occupancy_room_idx on ${s}.room_occupancy (room_id, night)`,
       `create table if not exists ${s}.idempotency_keys (
         key text primary key,
         fingerprint text not null,

@@ -9,6 +9,7 @@ import {
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import {
   isIdempotencyKeyReusedError,
+  isInvalidCursorError,
   isNotYetCreatedError,
   isReservationNotFoundError,
   isRetriesExhaustedError,
@@ -94,6 +95,20 @@ function isDatabaseUnavailable(error: unknown): boolean {
   return false;
 }
 
+/**
+ * The error to answer with: the first in the cause chain that eventfold or the gateway raised on
+ * purpose (a projection handler error wraps the handler's `RoomUnavailableError`, Drizzle wraps
+ * driver errors), else the error itself.
+ */
+function meaningfulError(error: unknown): unknown {
+  for (let e: unknown = error, depth = 0; typeof e === 'object' && e !== null && depth < 6; depth += 1) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^(GATEWAY|EVENTFOLD)_/.test(code) && code !== 'EVENTFOLD_PROJECTION_HANDLER') return e;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return error;
+}
+
 function kebab(reason: string): string {
   return reason
     .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
@@ -111,7 +126,8 @@ function frameworkStatus(error: unknown): number | undefined {
  * Maps any thrown value to the problem the client gets. Never leaks a stack trace: unknown errors
  * become a generic 500 with the correlation id, and the details go to the log.
  */
-export function toProblem(error: unknown): ProblemResponse {
+export function toProblem(thrown: unknown): ProblemResponse {
+  const error = meaningfulError(thrown);
   if (hasZodFastifySchemaValidationErrors(error)) {
     const part = (error as { validationContext?: string }).validationContext ?? 'request';
     return {
@@ -167,6 +183,9 @@ export function toProblem(error: unknown): ProblemResponse {
       }),
     };
   }
+  if (isInvalidCursorError(error)) {
+    return { problem: validationProblem('querystring', [{ path: 'querystring.cursor', message: error.message }]) };
+  }
   if (isIdempotencyKeyReusedError(error)) {
     return { problem: problem('idempotency-key-reused', 422, 'Idempotency-Key reused', error.message) };
   }
@@ -198,7 +217,7 @@ export function toProblem(error: unknown): ProblemResponse {
   if (isInvalidStreamIdError(error) || isInvalidArgumentError(error)) {
     return { problem: problem('malformed-request', 400, 'Malformed request', error.message) };
   }
-  if (isDatabaseUnavailable(error)) {
+  if (isDatabaseUnavailable(error) || isDatabaseUnavailable(thrown)) {
     return {
       problem: problem('service-unavailable', 503, 'Service unavailable', 'The database is not reachable right now. Retry shortly.'),
       headers: { 'retry-after': '5' },

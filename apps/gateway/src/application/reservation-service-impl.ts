@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import {
+  createAggregateRepository,
+  createCommandHandler,
+  decideEvents,
+  isConcurrencyError,
+  isDomainError,
+  type AggregateRepository,
+  type AppendResult,
+  type EventStore,
+  type SnapshotStore,
+  type TransactionScope,
+} from '@eventfold/core';
+import type { ReservationEvent } from '@eventfold/shared-schema/reservation';
+import type { Logger } from 'pino';
+import type { GatewayDatabase } from '../db/database';
+import {
+  IdempotencyKeyReusedError,
+  NotYetCreatedError,
+  ReservationNotFoundError,
+  VersionMismatchError,
+  VersionNotFoundError,
+  findCause,
+  isRoomUnavailableError,
+} from '../errors';
+import { toProblem } from '../http/problem';
+import type { ReservationView } from '../http/schemas';
+import type { GatewayCounters } from '../metrics';
+import type { ReservationQueries } from '../read-models/reservation-queries';
+import { requestFingerprint, type IdempotencyStore, type StoredResponse } from './idempotency';
+import type { ReservationDomain } from './reservation-domain';
+import type { CommandContext, ReservationService, StoredOutcome } from './reservation-service';
+
+/** Runs inside the append's transaction: the inline projections (reservations, room nights). */
+export type InlineProjections = (result: AppendResult, scope: TransactionScope) => Promise<void>;
+
+/** A store whose transaction scope also carries the Drizzle transaction (store-postgres does). */
+export interface TransactionalStore extends EventStore {
+  withTransaction<T>(fn: (scope: TransactionScope & { readonly tx: unknown }) => Promise<T>): Promise<T>;
+}
+
+export interface ReservationServiceOptions<TState, TCommand> {
+  readonly store: TransactionalStore;
+  readonly db: GatewayDatabase;
+  readonly domain: ReservationDomain<TState, TCommand>;
+  readonly inline: InlineProjections;
+  readonly queries: ReservationQueries;
+  readonly idempotency: IdempotencyStore;
+  readonly counters: GatewayCounters;
+  readonly logger: Logger;
+  readonly snapshots?: SnapshotStore | undefined;
+  /** Snapshot every N events (0 or undefined: never). */
+  readonly snapshotEvery?: number | undefined;
+  /** Concurrency retries of a command without If-Match. Default 3. */
+  readonly maxRetries?: number;
+}
+
+/** The idempotency key is held by a request that committed first: replay its outcome. */
+class KeyAlreadyUsed extends Error {}
+
+/**
+ * The reservation use cases on eventfold: the aggregate decides, the repository appends with the
+ * expected version, and the inline projections (read model + double-booking guard) commit in the
+ * same transaction. Queries read the read model; history and time travel read the log.
+ */
+export function createReservationService<TState, TCommand>(
+  options: ReservationServiceOptions<TState, TCommand>,
+): ReservationService {
+  const { store, db, domain, inline, queries, idempotency, counters } = options;
+  const { aggregate } = domain;
+  const snapshotOptions =
+    options.snapshots !== undefined && aggregate.snapshot !== undefined && (options.snapshotEvery ?? 0) > 0
+      ? { snapshots: options.snapshots, snapshotEvery: options.snapshotEvery }
+      : {};
+  const repositoryOn = (eventStore: EventStore) =>
+    createAggregateRepository<TState, ReservationEvent, TCommand>({
+      store: eventStore,
+      aggregate,
+      onAppended: inline,
+      logger: options.logger,
+      ...snapshotOptions,
+    });
+  const repository = repositoryOn(store);
+  const handle = createCommandHandler(repository, { maxRetries: options.maxRetries ?? 3, logger: options.logger });
+
+  const metadataOf = (context: CommandContext) => ({ correlationId: context.correlationId });
+
+  const recordAppend = (eventCount: number) => {
+    if (eventCount === 0) return;
+    counters.appends.inc();
+    counters.eventsAppended.inc(undefined, eventCount);
+  };
+
+  const recordRefusal = (error: unknown) => {
+    if (findCause(error, isRoomUnavailableError) !== undefined) counters.conflicts.inc({ kind: 'room' });
+    else if (isConcurrencyError(error)) counters.conflicts.inc({ kind: 'concurrency' });
+  };
+
+  const viewAfterWrite = async (reservationId: string, tx?: GatewayDatabase): Promise<ReservationView> => {
+    const view = await queries.get(reservationId, tx);
+    // The read model is written in the same transaction as the events, so this cannot miss.
+    if (view === undefined) throw new Error(`read model row of reservation ${reservationId} missing after a write`);
+    return view;
+  };
+
+  const replay = (stored: StoredResponse, fingerprint: string, key: string): StoredOutcome => {
+    if (stored.fingerprint !== fingerprint) throw new IdempotencyKeyReusedError(key);
+    counters.idempotentReplays.inc();
+    return { statusCode: stored.statusCode, body: stored.response, replayed: true };
+  };
+
+  /** Runs a command on an existing reservation, honouring If-Match when given. */
+  const update = async (reservationId: string, command: TCommand, context: CommandContext): Promise<ReservationView> => {
+    try {
+      if (context.expectedVersion === undefined) {
+        const result = await handle(reservationId, command, { metadata: metadataOf(context) });
+        if (result.version === 0) throw new ReservationNotFoundError(reservationId);
+        recordAppend(result.events.length);
+      } else {
+        await updateAtVersion(repository, reservationId, command, context.expectedVersion, context);
+      }
+    } catch (error) {
+      recordRefusal(error);
+      throw error;
+    }
+    return viewAfterWrite(reservationId);
+  };
+
+  const updateAtVersion = async (
+    repo: AggregateRepository<TState, ReservationEvent, TCommand>,
+    reservationId: string,
+    command: TCommand,
+    expectedVersion: number,
+    context: CommandContext,
+  ) => {
+    const loaded = await repo.load(reservationId);
+    if (loaded.version === 0) throw new ReservationNotFoundError(reservationId);
+    if (loaded.version !== expectedVersion) {
+      counters.conflicts.inc({ kind: 'precondition' });
+      throw new VersionMismatchError(reservationId, expectedVersion, loaded.version);
+    }
+    const events = decideEvents(aggregate, command, loaded.state);
+    if (events.length === 0) return;
+    try {
+      const result = await repo.save(reservationId, events, { expectedVersion, metadata: metadataOf(context) });
+      recordAppend(result.events.length);
+    } catch (error) {
+      if (!isConcurrencyError(error)) throw error;
+      counters.conflicts.inc({ kind: 'precondition' });
+      throw new VersionMismatchError(reservationId, expectedVersion, error.actual);
+    }
+  };
+
+  const requireExisting = async (reservationId: string): Promise<void> => {
+    if ((await store.streamVersion(repository.streamIdOf(reservationId))) === 0) {
+      throw new ReservationNotFoundError(reservationId);
+    }
+  };
+
+  return {
+    async create(command, context) {
+      const reservationId = command.reservationId ?? randomUUID();
+      const key = context.idempotencyKey;
+      if (key === undefined) {
+        try {
+          const result = await handle(reservationId, domain.create(reservationId, command), { metadata: metadataOf(context) });
+          recordAppend(result.events.length);
+        } catch (error) {
+          recordRefusal(error);
+          throw error;
+        }
+        return { statusCode: 201, body: await viewAfterWrite(reservationId), replayed: false };
+      }
+
+      const fingerprint = requestFingerprint(command);
+      const earlier = await idempotency.find(db, key);
+      if (earlier !== undefined) return replay(earlier, fingerprint, key);
+      try {
+        const view = await store.withTransaction(async (scope) => {
+          const tx = scope.tx as GatewayDatabase;
+          if (!(await idempotency.claim(tx, key, fingerprint))) throw new KeyAlreadyUsed();
+          const inTransaction = createCommandHandler(repositoryOn(scope.store), { maxRetries: 0 });
+          const result = await inTransaction(reservationId, domain.create(reservationId, command), {
+            metadata: metadataOf(context),
+          });
+          recordAppend(result.events.length);
+          const created = await viewAfterWrite(reservationId, tx);
+          await idempotency.complete(tx, key, 201, created);
+          return created;
+        });
+        return { statusCode: 201, body: view, replayed: false };
+      } catch (error) {
+        if (error instanceof KeyAlreadyUsed) {
+          const stored = await idempotency.find(db, key);
+          if (stored !== undefined) return replay(stored, fingerprint, key);
+        }
+        recordRefusal(error);
+        // A refusal is part of the first outcome too: the same request gets the same 409 again.
+        if (findCause(error, isDomainError) !== undefined || findCause(error, isRoomUnavailableError) !== undefined) {
+          const { problem } = toProblem(error);
+          if (!(await idempotency.save(db, key, { fingerprint, statusCode: problem.status, response: problem }))) {
+            const stored = await idempotency.find(db, key);
+            if (stored !== undefined) return replay(stored, fingerprint, key);
+          }
+        }
+        throw error;
+      }
+    },
+
+    async confirm(reservationId, context) {
+      await requireExisting(reservationId);
+      return update(reservationId, domain.confirm(reservationId), context);
+    },
+
+    async cancel(reservationId, command, context) {
+      await requireExisting(reservationId);
+      return update(reservationId, domain.cancel(reservationId, command), context);
+    },
+
+    async changeDates(reservationId, command, context) {
+      await requireExisting(reservationId);
+      return update(reservationId, domain.changeDates(reservationId, command), context);
+    },
+
+    get: (reservationId) => queries.get(reservationId),
+
+    list: (query) => queries.list(query),
+
+    async history(reservationId) {
+      const events = [];
+      for await (const event of store.readStream(repository.streamIdOf(reservationId))) {
+        events.push({
+          id: event.id,
+          type: event.type,
+          version: event.version,
+          globalPosition: event.globalPosition,
+          occurredAt: event.occurredAt.toISOString(),
+          data: event.data as Record<string, unknown>,
+          metadata: event.metadata as Record<string, unknown>,
+        });
+      }
+      if (events.length === 0) throw new ReservationNotFoundError(reservationId);
+      return { reservationId, version: events.at(-1)?.version ?? 0, events };
+    },
+
+    async at(reservationId, point) {
+      const current = await store.streamVersion(repository.streamIdOf(reservationId));
+      if (current === 0) throw new ReservationNotFoundError(reservationId);
+      if ('atVersion' in point && point.atVersion > current) {
+        throw new VersionNotFoundError(reservationId, point.atVersion, current);
+      }
+      const loaded = await repository.load(reservationId, 'asOf' in point ? { asOf: point.asOf } : { atVersion: point.atVersion });
+      const state = loaded.version === 0 ? undefined : domain.describe(loaded.state);
+      if (state === undefined) {
+        throw new NotYetCreatedError(reservationId, 'asOf' in point ? point.asOf : new Date(0));
+      }
+      return {
+        id: reservationId,
+        version: loaded.version,
+        asOf: 'asOf' in point ? point.asOf.toISOString() : null,
+        atVersion: 'atVersion' in point ? point.atVersion : null,
+        state,
+      };
+    },
+  };
+}

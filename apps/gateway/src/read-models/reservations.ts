@@ -1,0 +1,100 @@
+import { defineProjection } from '@eventfold/projector';
+import type { ReservationEvent } from '@eventfold/shared-schema/reservation';
+import { sql } from 'drizzle-orm';
+import { date, integer, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { addDays } from './dates';
+
+export const RESERVATIONS_PROJECTION = 'reservations';
+
+/**
+ * Read model `reservations`: one row per reservation, written inline (in the append's transaction),
+ * so a GET right after a write already sees it. Each update carries the event's stream version and
+ * only applies to an older row, so replays and rebuilds are idempotent.
+ */
+export function reservationsProjection(schema: string) {
+  return defineProjection<ReservationEvent>({
+    name: RESERVATIONS_PROJECTION,
+    version: 1,
+    schema,
+    tables: ['reservations'],
+    setup: async (ctx) => {
+      const table = ctx.table('reservations');
+      const name = ctx.tableName('reservations');
+      await ctx.tx.execute(sql`create table if not exists ${table} (
+        id uuid primary key,
+        guest_id uuid not null,
+        guest_name text not null,
+        room_id uuid not null,
+        check_in_date date not null,
+        check_out_date date not null,
+        nights integer not null,
+        status text not null,
+        cancellation_reason text,
+        confirmed_at timestamptz,
+        version integer not null,
+        created_at timestamptz not null,
+        updated_at timestamptz not null
+      )`);
+      for (const [suffix, columns] of [
+        ['check_in_idx', sql`(check_in_date, id)`],
+        ['guest_idx', sql`(guest_id, check_in_date, id)`],
+        ['room_idx', sql`(room_id, check_in_date, id)`],
+        ['status_idx', sql`(status, check_in_date, id)`],
+      ] as const) {
+        await ctx.tx.execute(sql`create index if not exists ${sql.identifier(`${name}_${suffix}`)} on ${table} ${columns}`);
+      }
+    },
+    handlers: {
+      ReservationCreated: async (event, ctx) => {
+        const d = event.data;
+        await ctx.tx.execute(sql`insert into ${ctx.table('reservations')}
+          (id, guest_id, guest_name, room_id, check_in_date, check_out_date, nights, status, version, created_at, updated_at)
+          values (${d.reservationId}, ${d.guestId}, ${d.guestName}, ${d.roomId}, ${d.checkInDate},
+                  ${addDays(d.checkInDate, d.nights)}, ${d.nights}, 'PENDING', ${event.version},
+                  ${event.occurredAt.toISOString()}, ${event.occurredAt.toISOString()})
+          on conflict (id) do nothing`);
+      },
+      ReservationConfirmed: async (event, ctx) => {
+        const confirmedAt = event.data.confirmedAt ?? event.occurredAt.toISOString();
+        await ctx.tx.execute(sql`update ${ctx.table('reservations')}
+          set status = 'CONFIRMED', confirmed_at = ${confirmedAt}, version = ${event.version},
+              updated_at = ${event.occurredAt.toISOString()}
+          where id = ${event.data.reservationId} and version < ${event.version}`);
+      },
+      ReservationCancelled: async (event, ctx) => {
+        await ctx.tx.execute(sql`update ${ctx.table('reservations')}
+          set status = 'CANCELLED', cancellation_reason = ${event.data.reason}, version = ${event.version},
+              updated_at = ${event.occurredAt.toISOString()}
+          where id = ${event.data.reservationId} and version < ${event.version}`);
+      },
+      ReservationDatesChanged: async (event, ctx) => {
+        const d = event.data;
+        await ctx.tx.execute(sql`update ${ctx.table('reservations')}
+          set check_in_date = ${d.checkInDate}, check_out_date = ${addDays(d.checkInDate, d.nights)}, nights = ${d.nights},
+              version = ${event.version}, updated_at = ${event.occurredAt.toISOString()}
+          where id = ${d.reservationId} and version < ${event.version}`);
+      },
+    },
+  });
+}
+
+/** Drizzle definition of one physical version of the `reservations` table, for queries. */
+export function reservationsTable(schema: string, physicalName: string) {
+  return pgSchema(schema).table(physicalName, {
+    id: uuid('id').primaryKey(),
+    guestId: uuid('guest_id').notNull(),
+    guestName: text('guest_name').notNull(),
+    roomId: uuid('room_id').notNull(),
+    checkInDate: date('check_in_date', { mode: 'string' }).notNull(),
+    checkOutDate: date('check_out_date', { mode: 'string' }).notNull(),
+    nights: integer('nights').notNull(),
+    status: text('status').$type<'PENDING' | 'CONFIRMED' | 'CANCELLED'>().notNull(),
+    cancellationReason: text('cancellation_reason'),
+    confirmedAt: timestamp('confirmed_at', { withTimezone: true, mode: 'date' }),
+    version: integer('version').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull(),
+  });
+}
+
+export type ReservationsTable = ReturnType<typeof reservationsTable>;
