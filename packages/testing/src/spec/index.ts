@@ -1,0 +1,2 @@
+export { given } from './aggregate-spec';
+export type { GivenSpec, WhenSpec } from './aggregate-spec';
