@@ -56,6 +56,7 @@ export function createMemoryTarget(checkpoints: CheckpointStore): ProjectorTarge
 
   return {
     kind: 'memory',
+    atomic: false,
     async prepare() {},
     async transaction(lease, fn) {
       assertLease(state, lease);

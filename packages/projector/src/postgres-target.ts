@@ -32,6 +32,7 @@ export function createPostgresTarget(db: ProjectionDatabase, schema: string, aut
 
   return {
     kind: 'postgres',
+    atomic: true,
     async prepare() {
       if (autoMigrate) await migrateProjector(db, { schema });
     },

@@ -47,6 +47,8 @@ export interface ProjectionStatus {
   readonly lastError: { readonly message: string; readonly at: Date } | null;
   /** Whether this process holds the lease (is the active runner). */
   readonly leaseHeld: boolean;
+  /** Owner id of the active runner, wherever it runs; null when none holds the lease. */
+  readonly leaseHolder: string | null;
   /** This version's place in blue/green: `live` answers queries. */
   readonly versionState: ProjectionVersionState | 'unregistered';
   /** Events applied and events parked by this runner since it started. */
@@ -247,17 +249,21 @@ export class ProjectionRunner {
   }
 
   async status(): Promise<ProjectionStatus> {
+    const { target } = this.#settings;
     const leading = this.#lease.held;
     let position = this.#checkpoint;
     let state = this.#state;
+    let lastError = this.#lastError;
+    const holder = leading ? this.#settings.ownerId : await this.#lease.holder();
     if (!leading) {
-      const stored = await this.#settings.target.loadCheckpoint(this.#checkpointName);
+      // Not the active runner: report what the active one stored, so any process can show status.
+      const stored = await target.loadCheckpoint(this.#checkpointName);
       position = stored?.checkpoint ?? START;
-      if (state !== 'failed' && stored !== undefined && (await this.#lease.holder()) !== undefined) state = stateOf(stored.status);
-      if (this.#versionState === 'unregistered') {
-        const versions = await this.#settings.target.versions(this.name);
-        this.#versionState = versions.find((v) => v.version === this.#projection.version)?.state ?? 'unregistered';
-      }
+      if (state === 'stopped' && stored?.status === 'failed') state = 'failed';
+      else if (state === 'stopped' && holder !== undefined) state = stored === undefined ? 'running' : stateOf(stored.status);
+      if (lastError === null && stored?.lastError != null) lastError = { message: stored.lastError, at: stored.updatedAt };
+      const versions = await target.versions(this.name);
+      this.#versionState = versions.find((v) => v.version === this.#projection.version)?.state ?? 'unregistered';
     }
     const lag = await this.#lagAfter(position);
     if (!leading && state === 'running' && lag.events > 0) state = 'catching-up';
@@ -267,8 +273,9 @@ export class ProjectionRunner {
       state,
       position,
       lag,
-      lastError: this.#lastError,
+      lastError,
       leaseHeld: leading,
+      leaseHolder: holder ?? null,
       versionState: this.#versionState,
       applied: this.#applied,
       parked: this.#parked,
@@ -516,36 +523,48 @@ export class ProjectionRunner {
   // ---------------------------------------------------------------------------------------------
   // Applying events: batches with retries, then isolation of the event that keeps failing.
 
-  /** Applies the events of `page` (read after `after`); on success the checkpoint moves to the page's end. */
-  async #process(page: ReadAllPage, after: GlobalCheckpoint, signal: AbortSignal): Promise<void> {
+  /**
+   * Applies the events of `page` (read after `after`); on success the checkpoint moves to the page's
+   * end. `priorAttempts` counts the tries the events already had inside a larger batch.
+   */
+  async #process(page: ReadAllPage, after: GlobalCheckpoint, signal: AbortSignal, priorAttempts = 0): Promise<void> {
     if (page.events.length === 0) {
       this.#checkpoint = page.checkpoint;
       return;
     }
     const failure = await this.#applyWithRetries(page, signal);
     if (failure === undefined) return;
+    const attempts = priorAttempts + failure.attempts;
     if (page.events.length === 1) {
-      await this.#park(page, after, failure, signal);
+      await this.#park(page, after, { error: failure.error, attempts }, signal);
       return;
     }
     // Narrow the failure down so that only the event that keeps failing is parked.
     const failedId = failure.error.event?.id;
     const index = failedId === undefined ? -1 : page.events.findIndex((event) => event.id === failedId);
     if (index >= 0) {
-      if (index > 0) await this.#process(await this.#read(after, index, signal), after, signal);
+      if (index > 0) {
+        const prefix = await this.#read(after, index, signal);
+        if (this.#settings.target.atomic) await this.#process(prefix, after, signal);
+        else await this.#commitApplied(prefix, signal);
+      }
       const from = this.#checkpoint;
-      await this.#process(await this.#read(from, 1, signal), from, signal);
+      await this.#process(await this.#read(from, 1, signal), from, signal, attempts);
       return;
     }
     const half = Math.ceil(page.events.length / 2);
-    await this.#process(await this.#read(after, half, signal), after, signal);
+    await this.#process(await this.#read(after, half, signal), after, signal, attempts);
     const middle = this.#checkpoint;
-    await this.#process(await this.#read(middle, page.events.length - half, signal), middle, signal);
+    await this.#process(await this.#read(middle, page.events.length - half, signal), middle, signal, attempts);
   }
 
-  /** Tries a batch up to `maxAttempts` times; infrastructure failures are retried without counting. */
+  /**
+   * Tries a batch up to `maxAttempts` times; infrastructure failures are retried without counting.
+   * On a target that cannot roll back, a failure at a known event is returned at once, since a
+   * retry would apply the events before it again.
+   */
   async #applyWithRetries(page: ReadAllPage, signal: AbortSignal): Promise<HandlerFailure | undefined> {
-    const { retry, logger } = this.#settings;
+    const { retry, logger, target } = this.#settings;
     let attempts = 0;
     let infrastructureFailures = 0;
     for (;;) {
@@ -562,7 +581,9 @@ export class ProjectionRunner {
         const blamesEvents = isProjectionHandlerError(error) && !isTransientError(error.cause);
         if (blamesEvents) attempts += 1;
         else infrastructureFailures += 1;
-        if (blamesEvents && attempts >= retry.maxAttempts) return { error, attempts };
+        if (blamesEvents && (attempts >= retry.maxAttempts || (!target.atomic && page.events.length > 1 && error.event !== undefined))) {
+          return { error, attempts };
+        }
         const delay = backoffDelay(retry, blamesEvents ? attempts : infrastructureFailures);
         logger.warn(
           { projection: this.name, events: page.events.length, attempt: blamesEvents ? attempts : infrastructureFailures, delayMs: delay, ...errorFields(error) },
@@ -571,18 +592,31 @@ export class ProjectionRunner {
         await pause(delay, signal);
         continue;
       }
-      this.#checkpoint = page.checkpoint;
-      this.#savedAt(page.checkpoint);
-      this.#applied += page.events.length;
-      this.#settings.onBatch?.({
-        projection: this.name,
-        version: this.#projection.version,
-        events: page.events,
-        checkpoint: page.checkpoint,
-        durationMs: performance.now() - started,
-      });
+      this.#committed(page, performance.now() - started);
       return undefined;
     }
+  }
+
+  /** Memory targets: the events of `page` were applied by a batch that failed later; record them as done. */
+  async #commitApplied(page: ReadAllPage, signal: AbortSignal): Promise<void> {
+    await this.#withInfrastructureRetry(
+      () => this.#unit((unit) => unit.saveCheckpoint(this.#checkpointName, page.checkpoint, { status: this.#savedStatus() })),
+      signal,
+    );
+    this.#committed(page, 0);
+  }
+
+  #committed(page: ReadAllPage, durationMs: number): void {
+    this.#checkpoint = page.checkpoint;
+    this.#savedAt(page.checkpoint);
+    this.#applied += page.events.length;
+    this.#settings.onBatch?.({
+      projection: this.name,
+      version: this.#projection.version,
+      events: page.events,
+      checkpoint: page.checkpoint,
+      durationMs,
+    });
   }
 
   /** Parks the single event of `page` in the dead-letter table; then continues or halts, as configured. */

@@ -65,6 +65,11 @@ export interface TargetUnit {
  */
 export interface ProjectorTarget {
   readonly kind: 'postgres' | 'memory';
+  /**
+   * True when a failed unit's read-model writes roll back with it (PostgreSQL). A memory target's
+   * handlers keep plain objects, so the events a failed batch already applied must not run again.
+   */
+  readonly atomic: boolean;
   /** Creates the projector's own tables when needed (idempotent). */
   prepare(): Promise<void>;
   /** Runs `fn` as one unit; on PostgreSQL, one transaction in which `lease` is asserted first. */
