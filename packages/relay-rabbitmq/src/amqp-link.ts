@@ -41,7 +41,8 @@ export async function openLink(url: string, options: OpenLinkOptions): Promise<A
     throw error;
   }
   channel.on('error', onError);
-  channel.on('close', () => reportLoss(new Error('channel closed')));
+  // When the connection drops, its channels close first; defer so the connection's reason wins.
+  channel.on('close', () => setImmediate(() => reportLoss(new Error('channel closed'))));
   return {
     connection,
     channel,
@@ -55,5 +56,6 @@ export async function openLink(url: string, options: OpenLinkOptions): Promise<A
 
 function toError(value: unknown, fallback: string): Error {
   if (value instanceof Error) return value;
-  return new Error(value === undefined ? fallback : `${fallback}: ${String(value)}`);
+  if (value === undefined) return new Error(fallback);
+  return new Error(`${fallback}: ${typeof value === 'string' ? value : Object.prototype.toString.call(value)}`);
 }

@@ -53,6 +53,11 @@ export interface RabbitConsumerOptions<TEvent, TTx extends SqlExecutor> {
   readonly catalog?: ConsumerCatalog<TEvent>;
   /** Unacknowledged messages the broker may push ahead. Default 50. */
   readonly prefetch?: number;
+  /**
+   * Streams handled at once, each in its own transaction. Events of one stream (the relay's
+   * stream-id header) are always handled one at a time, in arrival order. Default 1.
+   */
+  readonly concurrency?: number;
   /** Deliveries before a failing message is dead-lettered. Default 5. */
   readonly maxAttempts?: number;
   /** Delay before a failed message is delivered again. Default 1000 ms. */
@@ -170,48 +175,79 @@ export function createRabbitConsumer<TTx extends SqlExecutor, TEvent = RecordedE
     logger.info(log, 'consumer stopped');
   }
 
-  /** Consumes until the link is lost (resolves the reason) or stop is requested (resolves undefined). */
+  /**
+   * Consumes until the link is lost (resolves the reason) or stop is requested (resolves undefined).
+   * Messages of one stream are handled one after the other in arrival order; up to `concurrency`
+   * streams are handled at once.
+   */
   async function consumeUntilLost(link: AmqpLink, onConsuming: () => void): Promise<Error | undefined> {
     const { channel } = link;
-    const inbox: ConsumeMessage[] = [];
     const waker = new Waker();
+    const queued = new Map<string, ConsumeMessage[]>();
+    const ready: string[] = [];
+    let active = 0;
     let lost: Error | undefined;
+    const accepting = (): boolean => lost === undefined && !stopController.signal.aborted;
     void link.lost.then((reason) => {
       lost ??= reason;
       waker.wake();
     });
     const wakeOnStop = (): void => waker.wake();
     stopController.signal.addEventListener('abort', wakeOnStop, { once: true });
+
+    const work = async (key: string): Promise<void> => {
+      try {
+        for (let next = queued.get(key)?.shift(); next !== undefined && accepting(); next = queued.get(key)?.shift()) {
+          await processMessage(channel, next);
+        }
+      } finally {
+        // Whatever is left belongs to a lost channel; the broker redelivers it.
+        queued.delete(key);
+        active -= 1;
+        pump();
+        waker.wake();
+      }
+    };
+    const pump = (): void => {
+      while (active < config.concurrency && ready.length > 0 && accepting()) {
+        const key = ready.shift() as string;
+        active += 1;
+        void work(key);
+      }
+    };
+
     const { consumerTag } = await channel.consume(
       queue,
       (message) => {
         if (message === null) {
           lost ??= new Error(`queue "${queue}" was deleted or the consumer was cancelled by the broker`);
-        } else {
-          inbox.push(message);
+          waker.wake();
+          return;
         }
-        waker.wake();
+        const key = orderingKey(message);
+        const messages = queued.get(key);
+        if (messages === undefined) {
+          queued.set(key, [message]);
+          ready.push(key);
+          pump();
+        } else {
+          messages.push(message); // its stream's worker (active or ready) takes it in turn
+        }
       },
       { noAck: false },
     );
     state = 'consuming';
     onConsuming();
     try {
-      while (lost === undefined && !stopController.signal.aborted) {
-        const message = inbox.shift();
-        if (message === undefined) {
-          await waker.wait();
-          continue;
-        }
-        await processMessage(channel, message);
+      while (accepting()) await waker.wait();
+      if (lost === undefined) {
+        state = 'stopping';
+        // Stop taking messages; those already pushed are requeued when the connection closes.
+        await channel.cancel(consumerTag).catch(() => undefined);
       }
+      while (active > 0) await waker.wait();
     } finally {
       stopController.signal.removeEventListener('abort', wakeOnStop);
-    }
-    if (lost === undefined) {
-      state = 'stopping';
-      // Stop taking messages; those already pushed are requeued when the connection closes.
-      await channel.cancel(consumerTag).catch(() => undefined);
     }
     return lost;
   }
@@ -370,6 +406,13 @@ export function createRabbitConsumer<TTx extends SqlExecutor, TEvent = RecordedE
   };
 }
 
+/** Messages with the same key are handled in order: the stream id the relay put in the headers. */
+function orderingKey(message: ConsumeMessage): string {
+  const streamId: unknown = message.properties.headers?.[MESSAGE_HEADERS.streamId];
+  if (typeof streamId === 'string') return `stream:${streamId}`;
+  return `message:${String(message.properties.messageId ?? message.fields.deliveryTag)}`;
+}
+
 function publishConfirmed(
   channel: ConfirmChannel,
   exchange: string,
@@ -389,7 +432,7 @@ function publishConfirmed(
   return new Promise((resolve, reject) => {
     channel.publish(exchange, routingKey, message.content, options, (error: unknown) => {
       if (error === null || error === undefined) resolve();
-      else reject(error instanceof Error ? error : new Error(String(error)));
+      else reject(error instanceof Error ? error : new Error(`RabbitMQ did not confirm the publish to "${exchange}"`));
     });
   });
 }
@@ -406,6 +449,7 @@ interface ResolvedConsumerOptions<TEvent, TTx extends SqlExecutor> {
   readonly consumerName: string;
   readonly catalog: ConsumerCatalog<TEvent> | undefined;
   readonly prefetch: number;
+  readonly concurrency: number;
   readonly maxAttempts: number;
   readonly retryDelayMs: number;
   readonly deadLetterExchange: string;
@@ -454,6 +498,7 @@ function resolveOptions<TEvent, TTx extends SqlExecutor>(
     consumerName: nameOption('inbox.consumerName', inbox.consumerName),
     catalog: options.catalog,
     prefetch: integerOption('prefetch', options.prefetch, 50, 1, 65_535),
+    concurrency: integerOption('concurrency', options.concurrency, 1, 1, 1000),
     maxAttempts: integerOption('maxAttempts', options.maxAttempts, 5, 1, 1000),
     retryDelayMs: integerOption('retryDelayMs', options.retryDelayMs, 1000, 1, 86_400_000),
     deadLetterExchange,

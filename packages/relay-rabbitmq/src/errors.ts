@@ -31,8 +31,9 @@ export class PublishNotConfirmedError extends Error {
     readonly routingKey: string,
     options?: { cause?: unknown },
   ) {
+    const cause = options?.cause instanceof Error ? ` (${options.cause.message})` : '';
     super(
-      `RabbitMQ did not confirm event ${eventId} on exchange "${exchange}" (routing key "${routingKey}"); ` +
+      `RabbitMQ did not confirm event ${eventId} on exchange "${exchange}" (routing key "${routingKey}")${cause}; ` +
         'the relay will reconnect and republish from its checkpoint. Check the broker logs if this repeats.',
       options,
     );

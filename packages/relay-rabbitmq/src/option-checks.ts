@@ -40,7 +40,7 @@ export function amqpNameOption(option: string, value: string | undefined, fallba
 
 /** A free-form name (relay name, consumer name): 1 to 200 printable characters. */
 export function nameOption(option: string, value: string | undefined): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200 || /[\u0000-\u001f]/.test(value)) {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200 || /\p{Cc}/u.test(value)) {
     throw new InvalidRabbitOptionError(option, value, 'use 1 to 200 printable characters');
   }
   return value;

@@ -167,6 +167,21 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
     return lease.held && Date.now() + lease.ttlMs / 4 < leaseValidUntil;
   }
 
+  /** The lease is fresh, or a renewal made it so (the heartbeat may be late on a busy event loop). */
+  async function ensureFreshLease(): Promise<boolean> {
+    if (leaseIsFresh()) return true;
+    if (!lease.held) return false;
+    const startedAt = Date.now();
+    try {
+      if (!(await lease.renew())) return false;
+    } catch (error) {
+      logger.warn({ ...log, ...errorFields(error) }, 'relay could not renew its lease');
+      return false;
+    }
+    leaseValidUntil = startedAt + lease.ttlMs;
+    return leaseIsFresh();
+  }
+
   async function run(): Promise<void> {
     let failures = 0;
     let standbyLogged = false;
@@ -279,7 +294,7 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
       const stored = (await checkpoints.load(name))?.checkpoint ?? START;
       savedCheckpoint = stored;
       let readPosition = stored;
-      if (confirmedCheckpoint !== undefined && compareCheckpoints(confirmedCheckpoint, stored) > 0 && leaseIsFresh()) {
+      if (confirmedCheckpoint !== undefined && compareCheckpoints(confirmedCheckpoint, stored) > 0 && (await ensureFreshLease())) {
         // Confirmed by the broker in an earlier session but not saved before it failed.
         await checkpoints.save(name, confirmedCheckpoint, { status: 'running', lastError: null });
         savedCheckpoint = readPosition = confirmedCheckpoint;
@@ -296,14 +311,22 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
         writable = true;
         waker.wake();
       });
-      channel.on('return', (returned: ReturnedMessage) => onReturn(returned, pending, window, channel, fail));
+      channel.on('return', (returned: ReturnedMessage) =>
+        onReturn(returned, pending, channel, fail, {
+          published: (batch) => window.published(batch, false),
+          confirmed: (batch) => {
+            window.confirmed(batch);
+            collectAndSave();
+          },
+        }),
+      );
 
       const saveConfirmed = async (): Promise<void> => {
         if (saving) return;
         saving = true;
         try {
           for (let checkpoint = window.checkpointToSave; checkpoint !== undefined; checkpoint = window.checkpointToSave) {
-            if (!leaseIsFresh() || broken()) return;
+            if (broken() || !(await ensureFreshLease())) return;
             await checkpoints.save(name, checkpoint, { status: 'running', lastError: null });
             savedCheckpoint = checkpoint;
             window.saved(checkpoint);
@@ -319,7 +342,8 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
 
       const onConfirmed = (entry: Pending, event: RecordedEvent, error: unknown): void => {
         if (error !== null && error !== undefined) {
-          fail(new PublishNotConfirmedError(event.id, config.exchange, entry.message.routingKey, { cause: error }));
+          // A lost connection fails every pending confirm first; let the connection's own reason win.
+          setImmediate(() => fail(new PublishNotConfirmedError(event.id, config.exchange, entry.message.routingKey, { cause: error })));
           return;
         }
         pending.delete(event.id);
@@ -366,7 +390,7 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
         const first = page.events[0];
         oldestUnpublishedAt ??= first?.occurredAt;
         await refreshHead();
-        if (!leaseIsFresh()) {
+        if (!(await ensureFreshLease())) {
           leaseLost = true;
           break;
         }
@@ -391,7 +415,9 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
 
       if (!broken() && stopController.signal.aborted) {
         state = 'stopping';
-        await settle(window, waker, broken);
+        await settle(window, waker, broken, () => {
+          if (!saving && window.checkpointToSave !== undefined) void saveConfirmed();
+        });
         while (saving) await waker.wait();
         if (!window.isSettled) {
           logger.warn(
@@ -416,11 +442,15 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
     if (failure !== undefined && !stopController.signal.aborted) throw failure;
   }
 
-  async function settle(window: PublishWindow, waker: Waker, failed: () => boolean): Promise<void> {
+  /** Waits until every in-flight event is confirmed and checkpointed, a failure, or `stopTimeoutMs`. */
+  async function settle(window: PublishWindow, waker: Waker, failed: () => boolean, retrySave: () => void): Promise<void> {
     const deadline = Date.now() + config.stopTimeoutMs;
     const timer = setTimeout(() => waker.wake(), config.stopTimeoutMs);
     try {
-      while (!window.isSettled && !failed() && Date.now() < deadline) await waker.wait();
+      while (!window.isSettled && !failed() && Date.now() < deadline) {
+        retrySave();
+        await waker.wait();
+      }
     } finally {
       clearTimeout(timer);
     }
@@ -436,9 +466,9 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
   function onReturn(
     returned: ReturnedMessage,
     pending: ReadonlyMap<string, Pending>,
-    window: PublishWindow,
     channel: AmqpLink['channel'],
     fail: (error: Error) => void,
+    republish: { readonly published: (batch: WindowBatch) => void; readonly confirmed: (batch: WindowBatch) => void },
   ): void {
     returnedTotal += 1;
     const eventId = typeof returned.properties.messageId === 'string' ? returned.properties.messageId : undefined;
@@ -463,14 +493,14 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
     logger.warn({ ...fields, alternateExchange: config.alternateExchange }, 'event was unroutable; sent to the alternate exchange');
     // The return arrives before the original's confirm, so the batch cannot be checkpointed
     // before this republish is confirmed too.
-    window.published(entry.batch, false);
+    republish.published(entry.batch);
     try {
       channel.publish(config.alternateExchange, entry.message.routingKey, entry.message.content, entry.message.options, (error: unknown) => {
         if (error !== null && error !== undefined) {
           fail(new PublishNotConfirmedError(eventId ?? '(unknown)', config.alternateExchange ?? '', entry.message.routingKey, { cause: error }));
           return;
         }
-        window.confirmed(entry.batch);
+        republish.confirmed(entry.batch);
       });
     } catch (error) {
       fail(error instanceof Error ? error : new Error(String(error)));

@@ -47,11 +47,16 @@ export interface Collector {
 }
 
 /** A plain amqplib consumer on a fresh queue bound to `exchange`, recording every delivery in order. */
-export async function collectMessages(amqpUrl: string, exchange: string, patterns: readonly string[] = ['#']): Promise<Collector> {
+export async function collectMessages(
+  amqpUrl: string,
+  exchange: string,
+  patterns: readonly string[] = ['#'],
+  exchangeType: 'topic' | 'fanout' = 'topic',
+): Promise<Collector> {
   const connection = await amqp.connect(amqpUrl, { clientProperties: { connection_name: 'eventfold-test-collector' } });
   const channel = await connection.createChannel();
   const queue = uniqueName('collect');
-  await channel.assertExchange(exchange, 'topic', { durable: true });
+  await channel.assertExchange(exchange, exchangeType, { durable: true });
   await channel.assertQueue(queue, { durable: false, exclusive: true });
   for (const pattern of patterns) await channel.bindQueue(queue, exchange, pattern);
   await channel.prefetch(500);
