@@ -1,3 +1,4 @@
 import { eventfoldEslintConfig } from '@eventfold/eslint-config';
 
-export default eventfoldEslintConfig(import.meta.dirname);
+// bin/ holds a small JS shim outside the TypeScript project.
+export default [{ ignores: ['bin/**'] }, ...eventfoldEslintConfig(import.meta.dirname)];

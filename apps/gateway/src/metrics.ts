@@ -18,7 +18,16 @@ export interface Counter {
  */
 export interface MetricsRegistry {
   counter(name: string, help: string): Counter;
-  gauge(name: string, help: string, collect: () => Promise<readonly Sample[]> | readonly Sample[]): void;
+  /**
+   * A metric read from its owner on each scrape. `type` is `gauge` by default; use `counter` for
+   * totals another component keeps (the relay's published count).
+   */
+  gauge(
+    name: string,
+    help: string,
+    collect: () => Promise<readonly Sample[]> | readonly Sample[],
+    type?: 'gauge' | 'counter',
+  ): void;
   /** The Prometheus text exposition format (version 0.0.4). */
   render(): Promise<string>;
 }
@@ -50,7 +59,10 @@ function line(name: string, key: string, value: number): string {
 
 export function createMetricsRegistry(): MetricsRegistry {
   const counters = new Map<string, { help: string; values: Map<string, number> }>();
-  const gauges = new Map<string, { help: string; collect: () => Promise<readonly Sample[]> | readonly Sample[] }>();
+  const gauges = new Map<
+    string,
+    { help: string; type: 'gauge' | 'counter'; collect: () => Promise<readonly Sample[]> | readonly Sample[] }
+  >();
 
   const assertNew = (name: string) => {
     if (!METRIC_NAME.test(name)) throw new Error(`Invalid metric name "${name}".`);
@@ -72,9 +84,9 @@ export function createMetricsRegistry(): MetricsRegistry {
         },
       };
     },
-    gauge(name, help, collect) {
+    gauge(name, help, collect, type = 'gauge') {
       assertNew(name);
-      gauges.set(name, { help, collect });
+      gauges.set(name, { help, type, collect });
     },
     async render() {
       const out: string[] = [];
@@ -83,7 +95,7 @@ export function createMetricsRegistry(): MetricsRegistry {
         if (values.size === 0) out.push(line(name, '', 0));
         for (const [key, value] of values) out.push(line(name, key, value));
       }
-      for (const [name, { help, collect }] of gauges) {
+      for (const [name, { help, type, collect }] of gauges) {
         let samples: readonly Sample[];
         try {
           samples = await collect();
@@ -91,7 +103,7 @@ export function createMetricsRegistry(): MetricsRegistry {
           // A failing collector must not break the scrape; the gauge is simply absent this time.
           continue;
         }
-        out.push(`# HELP ${name} ${help}`, `# TYPE ${name} gauge`);
+        out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
         for (const sample of samples) out.push(line(name, labelKey(sample.labels), sample.value));
       }
       return `${out.join('\n')}\n`;

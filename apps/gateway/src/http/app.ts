@@ -12,6 +12,8 @@ import {
 import type { Logger } from 'pino';
 import type { ReservationService } from '../application/reservation-service';
 import type { GatewayCounters, MetricsRegistry } from '../metrics';
+import type { OccupancyQueries } from '../read-models/occupancy-queries';
+import { registerOccupancyRoutes } from './routes/occupancy';
 import { registerOperationRoutes, type ReadinessCheck } from './routes/operations';
 import { registerReservationRoutes } from './routes/reservations';
 import { problem, toProblem, type Problem } from './problem';
@@ -24,6 +26,7 @@ const CORRELATION_HEADERS = ['x-correlation-id', 'x-request-id'] as const;
 
 export interface HttpAppOptions {
   readonly service: ReservationService;
+  readonly occupancy: OccupancyQueries;
   readonly logger: Logger;
   readonly metrics: MetricsRegistry;
   readonly counters: GatewayCounters;
@@ -54,9 +57,11 @@ function sendProblem(request: FastifyRequest, reply: FastifyReply, body: Problem
  * generated from the Zod schemas at /docs, one log line per request, 404/405/413 as problems.
  */
 export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
-  const { logger, counters } = options;
+  const { counters } = options;
+  // Typed as Fastify's base logger so route types do not depend on pino's generics.
+  const logger: FastifyBaseLogger = options.logger;
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'correlationId' }),
     genReqId: (raw) => correlationIdOf(raw.headers),
     requestIdHeader: false,
@@ -126,6 +131,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   const typed = app.withTypeProvider<ZodTypeProvider>();
   const routes = new RouteTable();
   registerReservationRoutes(typed, routes, options);
+  registerOccupancyRoutes(typed, routes, options);
   registerOperationRoutes(typed, routes, options);
   routes.registerMethodNotAllowed(app, sendProblem);
   return app;

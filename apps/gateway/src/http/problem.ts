@@ -45,10 +45,7 @@ export function problem(
   return { type: `${PROBLEM_BASE}${kind}`, title, status, detail, ...extensions };
 }
 
-/** Where validation issues come from: the request part, then the field inside it. */
-export type RequestPart = 'body' | 'params' | 'querystring' | 'headers';
-
-export function validationProblem(part: RequestPart | string, issues: readonly FieldIssue[]): Problem {
+export function validationProblem(part: string, issues: readonly FieldIssue[]): Problem {
   const paths = issues.map((issue) => issue.path).join(', ');
   return problem('validation-error', 400, 'Request validation failed', `Invalid ${part}: fix ${paths} and resend.`, {
     errors: issues,
@@ -196,6 +193,9 @@ export function toProblem(thrown: unknown): ProblemResponse {
     };
   }
   if (isDomainError(error)) {
+    if (error.reason === 'RESERVATION_NOT_FOUND') {
+      return { problem: problem('reservation-not-found', 404, 'Reservation not found', error.message, { ...error.details }) };
+    }
     return {
       problem: problem(kebab(error.reason), 409, 'Business rule violated', error.message, {
         reason: error.reason,

@@ -171,3 +171,32 @@ export const ReadySchema = z.object({
 /** Common error responses, for the OpenAPI document. */
 export const problemResponses = <const TStatus extends number>(...statuses: TStatus[]) =>
   Object.fromEntries(statuses.map((status) => [status, ProblemSchema])) as Record<TStatus, typeof ProblemSchema>;
+
+/** At most this many nights per occupancy query. */
+export const MAX_OCCUPANCY_NIGHTS = 366;
+
+export const OccupancyQuerySchema = z
+  .object({
+    from: CalendarDateSchema.describe('First night (inclusive)'),
+    to: CalendarDateSchema.describe('Last night (exclusive)'),
+    roomId: RoomIdSchema.optional(),
+  })
+  .refine((q) => q.from < q.to, { message: 'must be after from', path: ['to'] })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= MAX_OCCUPANCY_NIGHTS * 86_400_000, {
+    message: `must be at most ${MAX_OCCUPANCY_NIGHTS} nights after from`,
+    path: ['to'],
+  });
+
+export const OccupancySchema = z
+  .object({
+    from: z.string(),
+    to: z.string(),
+    roomId: z.string().nullable(),
+    nights: z.array(
+      z.object({ night: z.string(), occupied: z.number().int(), pending: z.number().int(), confirmed: z.number().int() }),
+    ),
+  })
+  .meta({
+    id: 'Occupancy',
+    description: 'From the asynchronous room_occupancy read model: it may lag the latest writes by a few milliseconds.',
+  });

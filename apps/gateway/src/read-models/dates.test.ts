@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, nightsOf } from './dates';
+import { addDays } from './dates';
 
 describe('calendar dates', () => {
   it('adds days across month, year and leap-day boundaries', () => {
@@ -7,10 +7,6 @@ describe('calendar dates', () => {
     expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
     expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
     expect(addDays('2026-03-28', 3)).toBe('2026-03-31'); // across the EU DST change
-  });
-
-  it('lists the nights of a stay', () => {
-    expect(nightsOf('2026-05-30', 3)).toEqual(['2026-05-30', '2026-05-31', '2026-06-01']);
   });
 
   it('refuses a non-date', () => {

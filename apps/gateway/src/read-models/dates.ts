@@ -6,8 +6,3 @@ export function addDays(date: string, days: number): string {
   if (Number.isNaN(time)) throw new RangeError(`Not a calendar date: ${JSON.stringify(date)}`);
   return new Date(time + days * DAY_MS).toISOString().slice(0, 10);
 }
-
-/** The nights a stay occupies: check-in date, then each following day, `nights` in all. */
-export function nightsOf(checkInDate: string, nights: number): string[] {
-  return Array.from({ length: nights }, (_, i) => addDays(checkInDate, i));
-}

@@ -2,7 +2,7 @@ import { defineProjection } from '@eventfold/projector';
 import type { ReservationEvent } from '@eventfold/shared-schema/reservation';
 import { sql } from 'drizzle-orm';
 import { date, integer, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-import { addDays } from './dates';
+import { checkOutDate } from '../domain/reservation';
 
 export const RESERVATIONS_PROJECTION = 'reservations';
 
@@ -50,7 +50,7 @@ export function reservationsProjection(schema: string) {
         await ctx.tx.execute(sql`insert into ${ctx.table('reservations')}
           (id, guest_id, guest_name, room_id, check_in_date, check_out_date, nights, status, version, created_at, updated_at)
           values (${d.reservationId}, ${d.guestId}, ${d.guestName}, ${d.roomId}, ${d.checkInDate},
-                  ${addDays(d.checkInDate, d.nights)}, ${d.nights}, 'PENDING', ${event.version},
+                  ${checkOutDate(d.checkInDate, d.nights)}, ${d.nights}, 'PENDING', ${event.version},
                   ${event.occurredAt.toISOString()}, ${event.occurredAt.toISOString()})
           on conflict (id) do nothing`);
       },
@@ -70,7 +70,7 @@ export function reservationsProjection(schema: string) {
       ReservationDatesChanged: async (event, ctx) => {
         const d = event.data;
         await ctx.tx.execute(sql`update ${ctx.table('reservations')}
-          set check_in_date = ${d.checkInDate}, check_out_date = ${addDays(d.checkInDate, d.nights)}, nights = ${d.nights},
+          set check_in_date = ${d.checkInDate}, check_out_date = ${checkOutDate(d.checkInDate, d.nights)}, nights = ${d.nights},
               version = ${event.version}, updated_at = ${event.occurredAt.toISOString()}
           where id = ${d.reservationId} and version < ${event.version}`);
       },

@@ -2,7 +2,7 @@ import { defineProjection } from '@eventfold/projector';
 import type { ReservationEvent } from '@eventfold/shared-schema/reservation';
 import { sql, type SQL } from 'drizzle-orm';
 import { RoomUnavailableError } from '../errors';
-import { nightsOf } from './dates';
+import { occupiedNights } from '../domain/reservation';
 
 export const ROOM_NIGHTS_PROJECTION = 'room_nights';
 
@@ -49,7 +49,7 @@ export function roomNightsProjection(schema: string) {
         const released = await ctx.tx.execute(
           sql`delete from ${ctx.table('room_nights')} where reservation_id = ${reservationId} returning room_id`,
         );
-        const roomId = (released as unknown as { rows: Array<{ room_id: string }> }).rows[0]?.room_id;
+        const roomId = (released as { rows: Array<{ room_id: string }> }).rows[0]?.room_id;
         // No rows: the reservation holds no nights (cancelled), so there is nothing to move.
         if (roomId === undefined) return;
         await holdNights(ctx.tx, ctx.table('room_nights'), {
@@ -68,7 +68,7 @@ async function holdNights(
   table: SQL,
   stay: { readonly roomId: string; readonly checkInDate: string; readonly nights: number; readonly reservationId: string },
 ): Promise<void> {
-  const rows = nightsOf(stay.checkInDate, stay.nights).map((night) => sql`(${stay.roomId}, ${night}, ${stay.reservationId})`);
+  const rows = occupiedNights(stay.checkInDate, stay.nights).map((night) => sql`(${stay.roomId}, ${night}, ${stay.reservationId})`);
   // A night held by another active reservation is skipped by the conditional update, so fewer rows
   // come back than nights asked for. A concurrent insert of the same night waits for the other
   // transaction first, which is what makes 200 simultaneous requests give exactly one success.

@@ -1,7 +1,7 @@
 import { defineProjection } from '@eventfold/projector';
 import type { ReservationEvent } from '@eventfold/shared-schema/reservation';
 import { sql, type SQL } from 'drizzle-orm';
-import { nightsOf } from './dates';
+import { occupiedNights } from '../domain/reservation';
 
 export const ROOM_OCCUPANCY_PROJECTION = 'room_occupancy';
 
@@ -50,7 +50,7 @@ export function roomOccupancyProjection(schema: string) {
         const result = await ctx.tx.execute(
           sql`delete from ${table} where reservation_id = ${reservationId} returning room_id, status`,
         );
-        const held = (result as unknown as { rows: Array<{ room_id: string; status: string }> }).rows[0];
+        const held = (result as { rows: Array<{ room_id: string; status: string }> }).rows[0];
         if (held === undefined) return; // cancelled: occupies nothing
         await occupy(ctx.tx, table, { reservationId, roomId: held.room_id, checkInDate, nights, status: held.status });
       },
@@ -63,7 +63,7 @@ async function occupy(
   table: SQL,
   stay: { reservationId: string; roomId: string; checkInDate: string; nights: number; status: string },
 ): Promise<void> {
-  const rows = nightsOf(stay.checkInDate, stay.nights).map(
+  const rows = occupiedNights(stay.checkInDate, stay.nights).map(
     (night) => sql`(${night}, ${stay.reservationId}, ${stay.roomId}, ${stay.status})`,
   );
   await tx.execute(sql`insert into ${table} (night, reservation_id, room_id, status) values ${sql.join(rows, sql`, `)}
