@@ -142,6 +142,11 @@ describe.skipIf(infra === undefined)('createRabbitRelay (RabbitMQ + PostgreSQL)'
     const stuck = await test.checkpoints.load('relay');
     expect(stuck?.checkpoint.position).toBe(fifth.globalPosition); // the confirmed first batch, not one event more
     expect(relay.metrics().checkpoint.position).toBe(fifth.globalPosition);
+    // The lag shows the five refused events, and how long the oldest of them has waited.
+    const appendedAt = appended.events[5]!.occurredAt.getTime();
+    expect(relay.metrics().lagEvents).toBe(5);
+    expect(relay.metrics().lagMs).toBeGreaterThanOrEqual(Date.now() - appendedAt - 50);
+    expect(relay.metrics().lagMs).toBeGreaterThanOrEqual(500);
 
     // Make room: take the five queued messages out; the relay then gets the rest through.
     const taken: string[] = [];
@@ -156,6 +161,7 @@ describe.skipIf(infra === undefined)('createRabbitRelay (RabbitMQ + PostgreSQL)'
     expect(taken).toEqual(appended.events.map((event) => event.id));
     await waitUntil(() => relay.metrics().checkpoint.position === appended.events[9]!.globalPosition, 10_000);
     expect(relay.metrics().reconnects).toBeGreaterThan(0);
+    await waitUntil(() => relay.metrics().lagEvents === 0 && relay.metrics().lagMs === 0, 5000);
   });
 
   it('counts, logs and forwards unroutable events to the alternate exchange; never drops one silently', async () => {

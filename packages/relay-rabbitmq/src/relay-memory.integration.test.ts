@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import { createMemoryCheckpointStore, createMemoryEventStore } from '@eventfold/store-memory';
+import { findRabbitMq, uniqueName } from '@eventfold/testing';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { fakeLease } from '../test/fake-lease';
+import { collectMessages, deleteTopology, expectVersionOrderPerStream, waitUntil, type Collector } from '../test/support';
+import { createRabbitRelay, type RabbitRelay } from './relay';
+
+const amqpUrl = await findRabbitMq({ purpose: 'relay-rabbitmq tests on store-memory' });
+
+describe.skipIf(amqpUrl === undefined)('createRabbitRelay on store-memory with an injected lease (RabbitMQ)', () => {
+  const exchanges: string[] = [];
+  let cleanups: Array<() => Promise<void>> = [];
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups = [];
+  });
+  afterAll(async () => {
+    await deleteTopology(amqpUrl!, { exchanges });
+  });
+
+  async function setup(): Promise<{ relay: RabbitRelay; collector: Collector; store: ReturnType<typeof createMemoryEventStore>; lease: ReturnType<typeof fakeLease>; checkpoints: ReturnType<typeof createMemoryCheckpointStore> }> {
+    const exchange = uniqueName('memory_events');
+    exchanges.push(exchange);
+    const store = createMemoryEventStore();
+    const checkpoints = createMemoryCheckpointStore();
+    const lease = fakeLease();
+    const collector = await collectMessages(amqpUrl!, exchange);
+    cleanups.push(() => collector.close());
+    const relay = createRabbitRelay({
+      store,
+      checkpoints,
+      lease,
+      amqpUrl: amqpUrl!,
+      exchange,
+      name: 'memory-relay',
+      batchSize: 20,
+      maxInFlight: 40,
+      pollIntervalMs: 100,
+    });
+    cleanups.push(() => relay.stop());
+    return { relay, collector, store, lease, checkpoints };
+  }
+
+  it('publishes the feed of any EventStore in order and checkpoints it in the given CheckpointStore', async () => {
+    const { relay, collector, store, checkpoints } = await setup();
+    const streams = ['cart-1', 'cart-2', 'cart-3'];
+    for (let i = 0; i < 30; i++) {
+      for (const stream of streams) await store.append(stream, [{ type: 'ItemAdded', data: { i } }]);
+    }
+    relay.start();
+    await collector.waitUntil((received) => received.length === 90, 10_000);
+    expectVersionOrderPerStream(collector.received);
+    await waitUntil(() => relay.metrics().inFlight === 0, 5000);
+    const head = await store.headPosition();
+    expect((await checkpoints.load('memory-relay'))?.checkpoint.position).toBe(head);
+    // Woken by the store's notification when more arrives.
+    await store.append('cart-1', [{ type: 'ItemRemoved', data: {} }]);
+    await collector.waitUntil((received) => received.length === 91, 5000);
+  });
+
+  it('stops publishing when the lease is lost, stays on standby, and resumes from the checkpoint once it gets it back', async () => {
+    const { relay, collector, store, lease } = await setup();
+    relay.start();
+    await store.append(`cart-${randomUUID()}`, [{ type: 'Before', data: {} }]);
+    await collector.waitUntil((received) => received.length === 1, 5000);
+
+    lease.available = false; // another process took over
+    await waitUntil(() => relay.metrics().state === 'standby', 5000, () => JSON.stringify(relay.metrics()));
+    expect(relay.metrics().leaseHeld).toBe(false);
+    await store.append(`cart-${randomUUID()}`, [{ type: 'During', data: {} }]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(collector.received).toHaveLength(1); // nothing published without the lease
+
+    lease.available = true;
+    await collector.waitUntil((received) => received.length === 2, 5000);
+    expect(String(collector.received[1]!.raw.properties.type)).toBe('During');
+    await relay.stop();
+    expect(lease.released).toBe(1);
+    expect(relay.metrics().state).toBe('stopped');
+  });
+});
