@@ -53,6 +53,8 @@ export interface OpenRuntimeOptions {
   readonly logger: Logger;
   /** Create or upgrade every table first (store, gateway, projections). Idempotent. */
   readonly migrate: boolean;
+  /** An already opened database (tests); default: open the one the configuration names. */
+  readonly database?: OpenedDatabase;
 }
 
 /** Creates or upgrades the event store, the gateway's tables and the read models, in that order. */
@@ -69,12 +71,14 @@ export async function migrateAll(db: GatewayDatabase, config: GatewayConfig, log
 
 export async function openRuntime(config: GatewayConfig, options: OpenRuntimeOptions): Promise<GatewayRuntime> {
   const { logger } = options;
-  const database = await openDatabase({
-    databaseUrl: config.databaseUrl,
-    dataDir: config.dataDir,
-    poolSize: config.dbPoolSize,
-    logger,
-  });
+  const database =
+    options.database ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolSize: config.dbPoolSize,
+      logger,
+    }));
   try {
     return await assemble(config, database, options);
   } catch (error) {

@@ -5,6 +5,7 @@ import { createPostgresCheckpointStore } from '@eventfold/store-postgres';
 import type { Logger } from 'pino';
 import { createIdempotencyStore } from './application/idempotency';
 import type { GatewayConfig } from './config';
+import type { OpenedDatabase } from './db/database';
 import { buildHttpApp } from './http/app';
 import { openRuntime, RELAY_NAME, type GatewayRuntime } from './runtime';
 
@@ -68,8 +69,12 @@ function registerLagMetrics(runtime: GatewayRuntime, projector: Projector, relay
  * The whole service, ready for requests but not listening (tests use `app.inject`): migrates, starts
  * the async projector and (with AMQP_URL) the relay in this process.
  */
-export async function assembleGateway(config: GatewayConfig, logger: Logger): Promise<AssembledGateway> {
-  const runtime = await openRuntime(config, { logger, migrate: true });
+export async function assembleGateway(
+  config: GatewayConfig,
+  logger: Logger,
+  options: { readonly database?: OpenedDatabase } = {},
+): Promise<AssembledGateway> {
+  const runtime = await openRuntime(config, { logger, migrate: true, ...options });
   logger.info({ database: runtime.database.kind, location: runtime.database.location }, 'database ready');
   const projector = runtime.createProjector();
   let relay: RabbitRelay | undefined;

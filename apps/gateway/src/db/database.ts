@@ -127,6 +127,24 @@ async function openEmbedded(dataDir: string): Promise<OpenedDatabase> {
   };
 }
 
+/** Wraps a PGlite instance someone else owns (tests' in-memory databases); `close()` closes it. */
+export function pgliteDatabase(client: PGlite, location = 'in-memory PGlite'): OpenedDatabase {
+  return {
+    db: drizzlePglite(client) as unknown as GatewayDatabase,
+    kind: 'pglite',
+    location,
+    ping: async () => {
+      try {
+        await client.query('select 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
 function takeLock(lockFile: string, directory: string): void {
   try {
     writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
