@@ -658,8 +658,8 @@ export class ProjectionRunner {
       attempts: failure.attempts,
       error: letter.errorMessage,
     };
+    this.#lastError = { message: lastError, at: new Date() };
     if (stopping) {
-      this.#lastError = { message: lastError, at: new Date() };
       logger.error(fields, 'poison event parked; projection stopped (park-and-stop)');
       throw new Halted(lastError);
     }

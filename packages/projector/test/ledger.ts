@@ -9,6 +9,8 @@ export type LedgerEvent = { type: 'Added'; data: { amount: number } } | { type: 
 export interface LedgerOptions {
   readonly name?: string;
   readonly version?: number;
+  /** Logical table name (default `ledger`; physical `<table>_v<version>` in schema public). */
+  readonly table?: string;
   /** `batch`: one multi-row upsert per batch; `per-event`: one statement per event. */
   readonly mode?: 'batch' | 'per-event';
   /** Sleeps this long per event inside the transaction (to be killed mid-write). */
@@ -22,12 +24,13 @@ export interface LedgerOptions {
  * application shows up as 2; `written_by` records the connection's application_name (the runner).
  */
 export function ledgerProjection(options: LedgerOptions = {}): Projection<LedgerEvent> {
+  const table = options.table ?? 'ledger';
   const shared = {
     name: options.name ?? 'ledger',
     version: options.version ?? 1,
-    tables: ['ledger'],
+    tables: [table],
     setup: async (ctx: Parameters<NonNullable<Projection['setup']>>[0]) => {
-      await ctx.tx.execute(sql`create table if not exists ${ctx.table('ledger')} (
+      await ctx.tx.execute(sql`create table if not exists ${ctx.table(table)} (
         event_id uuid primary key,
         stream_id text not null,
         amount integer not null,
@@ -47,9 +50,9 @@ export function ledgerProjection(options: LedgerOptions = {}): Projection<Ledger
         Added: async (event, ctx) => {
           check(event.data.amount);
           if (options.slowMs !== undefined) await ctx.tx.execute(sql`select pg_sleep(${options.slowMs / 1000})`);
-          await ctx.tx.execute(sql`insert into ${ctx.table('ledger')} (event_id, stream_id, amount, global_position)
+          await ctx.tx.execute(sql`insert into ${ctx.table(table)} (event_id, stream_id, amount, global_position)
             values (${event.id}, ${event.streamId}, ${event.data.amount}, ${event.globalPosition})
-            on conflict (event_id) do update set times = ${ctx.table('ledger')}.times + 1`);
+            on conflict (event_id) do update set times = ${ctx.table(table)}.times + 1`);
         },
       },
     });
@@ -64,10 +67,10 @@ export function ledgerProjection(options: LedgerOptions = {}): Projection<Ledger
         return [{ event_id: event.id, stream_id: event.streamId, amount: event.data.amount, global_position: event.globalPosition }];
       });
       if (options.slowMs !== undefined) await ctx.tx.execute(sql`select pg_sleep(${(options.slowMs * rows.length) / 1000})`);
-      await ctx.tx.execute(sql`insert into ${ctx.table('ledger')} (event_id, stream_id, amount, global_position)
+      await ctx.tx.execute(sql`insert into ${ctx.table(table)} (event_id, stream_id, amount, global_position)
         select event_id, stream_id, amount, global_position
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(event_id uuid, stream_id text, amount integer, global_position bigint)
-        on conflict (event_id) do update set times = ${ctx.table('ledger')}.times + 1`);
+        on conflict (event_id) do update set times = ${ctx.table(table)}.times + 1`);
     },
   });
 }
