@@ -109,6 +109,24 @@ export class FeedHeads {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+export type Settled<T> = { readonly settled: true; readonly value: T } | { readonly settled: false };
+
+/**
+ * Waits at most `ms` for `promise`. Rejections pass through. Used where a store may legitimately
+ * hold a call back (PGlite runs one query at a time, so a read waits for an open transaction).
+ */
+export async function settleWithin<T>(promise: Promise<T>, ms: number): Promise<Settled<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<Settled<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ settled: false }), ms);
+  });
+  try {
+    return await Promise.race([promise.then((value): Settled<T> => ({ settled: true, value })), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Waits until the wall clock has moved past `instant`, so the next append gets a later time. */
 export async function waitUntilAfter(instant: Date): Promise<void> {
   while (Date.now() <= instant.getTime() + 1) await sleep(2);

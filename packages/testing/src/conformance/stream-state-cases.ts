@@ -1,24 +1,12 @@
 import { START } from '@eventfold/core';
 import { describe, expect, it } from 'vitest';
-import { newEvent, newStreamId, numberedEvents, sleep, waitUntilAfter } from './fixtures';
+import { newEvent, newStreamId, numberedEvents, settleWithin, sleep, waitUntilAfter } from './fixtures';
 import type { EventStoreHarness } from './harness';
 
 /** A wait far longer than any case may take: a wait that ends must have ended for its own reason. */
 const LONG_TIMEOUT_MS = 600_000;
 /** How long a wake-up may take before a case calls the wait stuck (a liveness bound, not a benchmark). */
 const WAKE_UP_BOUND_MS = 10_000;
-
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<'settled' | 'still pending'> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const pending = new Promise<'still pending'>((resolve) => {
-    timer = setTimeout(() => resolve('still pending'), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => 'settled' as const), pending]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 export function streamStateCases(h: EventStoreHarness): void {
   describe('stream state', () => {
@@ -72,7 +60,7 @@ export function streamStateCases(h: EventStoreHarness): void {
       const waiting = h.store.waitForEvents(head, { timeoutMs: LONG_TIMEOUT_MS });
       await sleep(20);
       await h.store.append(newStreamId(), [newEvent()]);
-      expect(await settlesWithin(waiting, WAKE_UP_BOUND_MS)).toBe('settled');
+      expect((await settleWithin(waiting, WAKE_UP_BOUND_MS)).settled).toBe(true);
       await expect(waiting).resolves.toBeUndefined();
     });
 
@@ -80,9 +68,9 @@ export function streamStateCases(h: EventStoreHarness): void {
       const head = await h.head();
       await h.store.append(newStreamId(), [newEvent()]);
       const waiting = h.store.waitForEvents(head, { timeoutMs: LONG_TIMEOUT_MS });
-      expect(await settlesWithin(waiting, WAKE_UP_BOUND_MS)).toBe('settled');
+      expect((await settleWithin(waiting, WAKE_UP_BOUND_MS)).settled).toBe(true);
       const fromStart = h.store.waitForEvents(START, { timeoutMs: LONG_TIMEOUT_MS });
-      expect(await settlesWithin(fromStart, WAKE_UP_BOUND_MS)).toBe('settled');
+      expect((await settleWithin(fromStart, WAKE_UP_BOUND_MS)).settled).toBe(true);
     });
 
     it('resolves when timeoutMs passes without news', async () => {

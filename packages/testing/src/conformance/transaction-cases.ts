@@ -1,6 +1,6 @@
 import type { AppendResult, EventStore, GlobalCheckpoint, RecordedEvent } from '@eventfold/core';
 import { describe, expect, it } from 'vitest';
-import { newEvent, newStreamId, readFeedToEnd, readStream, rejectionOf, sleep } from './fixtures';
+import { newEvent, newStreamId, readFeedToEnd, readStream, rejectionOf, settleWithin, sleep } from './fixtures';
 import type { EventStoreHarness } from './harness';
 
 /** A transaction kept open after one append until the test commits or rolls it back. */
@@ -53,6 +53,12 @@ class FeedFollower {
     return this.delivered.filter((event) => event.id === eventId).length;
   }
 }
+
+/**
+ * How long a case lets a read run while a transaction is open. A store may hold reads back until
+ * the commit (PGlite runs one query at a time); then the case checks what they return afterwards.
+ */
+const OPEN_TRANSACTION_READ_MS = 300;
 
 export function transactionCases(h: EventStoreHarness): void {
   describe('withTransaction', () => {
@@ -117,13 +123,20 @@ export function transactionCases(h: EventStoreHarness): void {
       const transaction = openTransaction(h.store, streamId);
       try {
         const [recorded] = (await transaction.appended).events;
-        expect(await h.store.streamVersion(streamId)).toBe(0);
-        expect(await h.store.streamExists(streamId)).toBe(false);
-        expect(await h.store.streamInfo(streamId)).toBeUndefined();
-        expect(await readStream(h.store, streamId)).toEqual([]);
-        await h.expectFeedUnchanged(h.store, head);
+        const outsideView = (async () => ({
+          version: await h.store.streamVersion(streamId),
+          exists: await h.store.streamExists(streamId),
+          info: await h.store.streamInfo(streamId),
+          events: await readStream(h.store, streamId),
+          feed: (await readFeedToEnd(h.store, head)).events,
+        }))();
+        const whileOpen = await settleWithin(outsideView, OPEN_TRANSACTION_READ_MS);
+        if (whileOpen.settled) {
+          expect(whileOpen.value).toEqual({ version: 0, exists: false, info: undefined, events: [], feed: [] });
+        }
         transaction.commit();
         await transaction.finished;
+        await outsideView;
         expect(await h.store.streamVersion(streamId)).toBe(1);
         expect((await readStream(h.store, streamId)).map((event) => event.id)).toEqual([recorded?.id]);
       } finally {
@@ -146,15 +159,23 @@ export function transactionCases(h: EventStoreHarness): void {
         const fastAppend = h.store.append(fastStream, [newEvent('OutsideTransaction')]).finally(() => {
           fastSettled = true;
         });
-        for (let round = 0; round < 20 && !fastSettled; round += 1) {
-          await follower.poll();
-          await sleep(10);
-        }
-        for (let round = 0; round < 3; round += 1) await follower.poll();
-        expect(follower.countOf(slowEvent?.id)).toBe(0);
+        let committing = false;
+        const followWhileOpen = (async () => {
+          for (let round = 0; round < 20 && !fastSettled && !committing; round += 1) {
+            await follower.poll();
+            await sleep(10);
+          }
+          // The outside append committed first (stores that do not serialise writers): read past it.
+          for (let round = 0; round < 3 && !committing; round += 1) await follower.poll();
+        })();
+        await settleWithin(followWhileOpen, OPEN_TRANSACTION_READ_MS + 300);
+        const deliveredWhileOpen = follower.delivered.map((event) => event.id);
+        expect(deliveredWhileOpen).not.toContain(slowEvent?.id);
 
+        committing = true;
         transaction.commit();
         await transaction.finished;
+        await followWhileOpen;
         const fastEvent = (await fastAppend).events[0];
         await follower.poll();
         await follower.poll();
@@ -175,9 +196,11 @@ export function transactionCases(h: EventStoreHarness): void {
       try {
         const [staged] = (await transaction.appended).events;
         expect(staged?.version).toBe(2);
-        await follower.poll();
+        const pollWhileOpen = follower.poll();
+        await settleWithin(pollWhileOpen, OPEN_TRANSACTION_READ_MS);
         transaction.rollBack(failure);
         await expect(transaction.finished).rejects.toBe(failure);
+        await pollWhileOpen;
         expect(await h.store.streamVersion(streamId)).toBe(1);
         const after = await h.store.append(streamId, [newEvent('After')], { expectedVersion: 1 });
         await follower.poll();
