@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { EventStore } from '@eventfold/core';
 import { createMemoryCheckpointStore, createMemoryEventStore } from '@eventfold/store-memory';
 import { findRabbitMq, uniqueName } from '@eventfold/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -20,7 +21,7 @@ describe.skipIf(amqpUrl === undefined)('createRabbitRelay on store-memory with a
     await deleteTopology(amqpUrl!, { exchanges });
   });
 
-  async function setup(): Promise<{ relay: RabbitRelay; collector: Collector; store: ReturnType<typeof createMemoryEventStore>; lease: ReturnType<typeof fakeLease>; checkpoints: ReturnType<typeof createMemoryCheckpointStore> }> {
+  async function setup(wrap: (store: EventStore) => EventStore = (store) => store): Promise<{ relay: RabbitRelay; collector: Collector; store: ReturnType<typeof createMemoryEventStore>; lease: ReturnType<typeof fakeLease>; checkpoints: ReturnType<typeof createMemoryCheckpointStore> }> {
     const exchange = uniqueName('memory_events');
     exchanges.push(exchange);
     const store = createMemoryEventStore();
@@ -29,7 +30,7 @@ describe.skipIf(amqpUrl === undefined)('createRabbitRelay on store-memory with a
     const collector = await collectMessages(amqpUrl!, exchange);
     cleanups.push(() => collector.close());
     const relay = createRabbitRelay({
-      store,
+      store: wrap(store),
       checkpoints,
       lease,
       amqpUrl: amqpUrl!,
@@ -79,5 +80,42 @@ describe.skipIf(amqpUrl === undefined)('createRabbitRelay on store-memory with a
     await relay.stop();
     expect(lease.released).toBe(1);
     expect(relay.metrics().state).toBe('stopped');
+  });
+
+  it('a stop while waiting for new events still waits for the in-flight confirms and checkpoints them', async () => {
+    let onWait: (() => void) | undefined;
+    // Like the PostgreSQL store: waiting rejects when the signal aborts.
+    const rejectingOnAbort = (base: EventStore): EventStore => ({
+      append: (...args) => base.append(...args),
+      readStream: (...args) => base.readStream(...args),
+      readAll: (...args) => base.readAll(...args),
+      streamVersion: (...args) => base.streamVersion(...args),
+      streamExists: (...args) => base.streamExists(...args),
+      streamInfo: (...args) => base.streamInfo(...args),
+      headPosition: () => base.headPosition(),
+      withTransaction: (fn) => base.withTransaction(fn),
+      waitForEvents: (_after, options) =>
+        new Promise((_resolve, reject) => {
+          options?.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+          onWait?.();
+        }),
+    });
+    const { relay, collector, store, checkpoints } = await setup(rejectingOnAbort);
+    for (let i = 0; i < 30; i++) await store.append(`cart-${i % 4}`, [{ type: 'ItemAdded', data: { i } }]);
+    let inFlightWhenStopped = -1;
+    let stopping: Promise<void> | undefined;
+    onWait = () => {
+      if (stopping !== undefined) return;
+      inFlightWhenStopped = relay.metrics().inFlight;
+      stopping = relay.stop();
+    };
+    relay.start();
+    await waitUntil(() => stopping !== undefined, 5000);
+    await stopping;
+    expect(inFlightWhenStopped).toBeGreaterThan(0); // confirms were still outstanding when stop came
+    const saved = await checkpoints.load('memory-relay');
+    expect(saved).toMatchObject({ status: 'stopped', checkpoint: { position: await store.headPosition() } });
+    expect(relay.metrics()).toMatchObject({ state: 'stopped', publishedTotal: 30, inFlight: 0 });
+    await collector.waitUntil((received) => received.length === 30, 5000);
   });
 });

@@ -382,7 +382,12 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
               caughtUp = true;
               oldestUnpublishedAt = undefined;
             }
-            await store.waitForEvents(readPosition, { signal: session.signal, timeoutMs: config.pollIntervalMs });
+            // Stores may reject when the signal aborts; a stop, failure or lost lease is handled below.
+            await store
+              .waitForEvents(readPosition, { signal: session.signal, timeoutMs: config.pollIntervalMs })
+              .catch((error: unknown) => {
+                if (!session.signal.aborted) throw error;
+              });
           }
           continue;
         }

@@ -1,0 +1,187 @@
+// W5 (ARCHITECTURE.md): relay throughput from a 100k-event backlog, as a ratio to the raw amqplib
+// confirm-publish rate of the same bodies measured in the same run; and append -> broker latency
+// at 1k events/s. Prints one JSON line per figure.
+//
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres AMQP_URL=amqp://guest:guest@127.0.0.1:5672 pnpm bench
+//
+// Environment: W5_EVENTS (default 100000), W5_RAW_IN_FLIGHT (500), W5_BATCH_SIZE (500),
+// W5_MAX_IN_FLIGHT (2000), W5_RATE (1000 events/s), W5_LATENCY_SECONDS (10).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { START } from '@eventfold/core';
+import { percentile, report, rssMb } from '@eventfold/bench';
+import { createPostgresCheckpointStore, createPostgresEventStore, migrate } from '@eventfold/store-postgres';
+import amqp from 'amqplib';
+import { sql } from 'drizzle-orm';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { createRabbitRelay, defaultRoutingKey, toOutgoingMessage, type OutgoingMessage } from '../src/index';
+import { measureRawConfirmPublish } from './raw-publish';
+
+const number = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
+const EVENTS = number('W5_EVENTS', 100_000);
+const RAW_IN_FLIGHT = number('W5_RAW_IN_FLIGHT', 500);
+const BATCH_SIZE = number('W5_BATCH_SIZE', 500);
+const MAX_IN_FLIGHT = number('W5_MAX_IN_FLIGHT', 2000);
+const RATE = number('W5_RATE', 1000);
+const LATENCY_SECONDS = number('W5_LATENCY_SECONDS', 10);
+const STREAMS = 1000;
+
+const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const amqpUrl = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
+const suffix = randomBytes(4).toString('hex');
+const schema = `relay_bench_${suffix}`;
+const exchange = `relay_bench_${suffix}`;
+const queue = `relay_bench_${suffix}`;
+
+const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+const db = drizzle(pool);
+const broker = await amqp.connect(amqpUrl);
+const admin = await broker.createChannel();
+
+try {
+  await migrate(db, { schema });
+  const store = createPostgresEventStore({ db, schema });
+  const checkpoints = createPostgresCheckpointStore({ db, schema });
+  // Both runs publish into the same durable queue, so the broker persists every message alike.
+  await admin.assertExchange(exchange, 'topic', { durable: true });
+  await admin.assertQueue(queue, { durable: true });
+  await admin.bindQueue(queue, exchange, '#');
+
+  const seedStarted = performance.now();
+  await seedBacklog();
+  console.error(`seeded ${EVENTS} events in ${Math.round(performance.now() - seedStarted)} ms`);
+
+  // Raw limit: the very bodies and properties the relay publishes, with plain amqplib.
+  const messages: OutgoingMessage[] = [];
+  for (let after = START, more = true; more; ) {
+    const page = await store.readAll({ after, limit: 5000 });
+    for (const event of page.events) messages.push(toOutgoingMessage(event, defaultRoutingKey));
+    after = page.checkpoint;
+    more = page.hasMore;
+  }
+  const raw = await measureRawConfirmPublish({ amqpUrl, exchange, messages, inFlight: RAW_IN_FLIGHT });
+  messages.length = 0;
+  await admin.purgeQueue(queue);
+
+  // The relay over the same backlog, from its first read to its last checkpoint write.
+  const relay = createRabbitRelay({
+    store,
+    checkpoints,
+    db,
+    schema,
+    amqpUrl,
+    exchange,
+    name: 'bench',
+    batchSize: BATCH_SIZE,
+    maxInFlight: MAX_IN_FLIGHT,
+  });
+  const relayStarted = performance.now();
+  relay.start();
+  let peakRss = rssMb();
+  while (relay.metrics().publishedTotal < EVENTS || relay.metrics().inFlight > 0) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    peakRss = Math.max(peakRss, rssMb());
+  }
+  const relaySeconds = (performance.now() - relayStarted) / 1000;
+  report(
+    {
+      workload: 'W5-relay-backlog',
+      events: EVENTS,
+      batchSize: BATCH_SIZE,
+      maxInFlight: MAX_IN_FLIGHT,
+      seconds: round(relaySeconds),
+      eventsPerSec: Math.round(EVENTS / relaySeconds),
+      rssMb: peakRss,
+      target: '>= 0.8x raw',
+    },
+    { key: `raw-amqplib-confirm@${RAW_IN_FLIGHT}`, eventsPerSec: raw.eventsPerSec },
+  );
+  await admin.purgeQueue(queue);
+
+  const latency = await measureLatency(store);
+  report({
+    workload: 'W5-append-to-broker-latency',
+    targetRatePerSec: RATE,
+    achievedRatePerSec: latency.rate,
+    events: latency.samples.length,
+    p50Ms: round(percentile(latency.samples, 50)),
+    p95Ms: round(percentile(latency.samples, 95)),
+    p99Ms: round(percentile(latency.samples, 99)),
+    maxMs: round(Math.max(...latency.samples)),
+    target: 'p99 <= 50 ms',
+  });
+  await relay.stop();
+  await store.close();
+} finally {
+  await admin.deleteQueue(queue).catch(() => undefined);
+  await admin.deleteExchange(exchange).catch(() => undefined);
+  await broker.close().catch(() => undefined);
+  await db.execute(sql`drop schema if exists ${sql.identifier(schema)} cascade`);
+  await pool.end();
+}
+
+/** 100k events in one set-based statement: 1000 streams x 100 versions, in one transaction. */
+async function seedBacklog(): Promise<void> {
+  const perStream = Math.ceil(EVENTS / STREAMS);
+  const s = sql.identifier(schema);
+  await db.transaction(async (tx) => {
+    await tx.execute(sql`insert into ${s}.streams (id, type, version)
+      select 'bench-' || n, 'bench', ${perStream} from generate_series(1, ${STREAMS}) n`);
+    await tx.execute(sql`insert into ${s}.events (stream_id, stream_type, version, event_id, type, data, metadata)
+      select 'bench-' || n, 'bench', v, gen_random_uuid(), 'BenchItemAdded',
+             jsonb_build_object('cartId', 'bench-' || n, 'line', v, 'sku', 'sku-' || (v % 97), 'quantity', 1 + v % 5,
+                                'unitPrice', 100 + v, 'currency', 'EUR'),
+             jsonb_build_object('correlationId', 'bench-' || n, 'causationId', 'bench-' || n || '-' || v, 'schemaVersion', 1)
+        from generate_series(1, ${perStream}) v, generate_series(1, ${STREAMS}) n
+       order by v, n`);
+  });
+}
+
+/**
+ * Appends single-event appends at RATE per second for LATENCY_SECONDS, each to a random stream,
+ * and times each from just before `append` to its arrival at a consumer of the relay's queue.
+ * The first second is warm-up and not counted.
+ */
+async function measureLatency(store: ReturnType<typeof createPostgresEventStore>): Promise<{ samples: number[]; rate: number }> {
+  const sentAt = new Map<string, number>();
+  const samples: number[] = [];
+  const consumer = await broker.createChannel();
+  let received = 0;
+  await consumer.consume(
+    queue,
+    (message) => {
+      if (message === null) return;
+      received += 1;
+      const id = String(message.properties.messageId);
+      const sent = sentAt.get(id);
+      if (sent !== undefined) samples.push(performance.now() - sent);
+    },
+    { noAck: true },
+  );
+  const total = RATE * LATENCY_SECONDS;
+  const warmUp = RATE;
+  const outstanding = new Set<Promise<unknown>>();
+  const started = performance.now();
+  for (let issued = 0; issued < total; ) {
+    const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * RATE));
+    for (; issued < due; issued++) {
+      const id = randomUUID();
+      if (issued >= warmUp) sentAt.set(id, performance.now());
+      const append = store
+        .append(`cart-${randomUUID()}`, [{ id, type: 'CartCreated', data: { currency: 'EUR' } }], { expectedVersion: 'no_stream' })
+        .finally(() => outstanding.delete(append));
+      outstanding.add(append);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all(outstanding);
+  const rate = Math.round(total / ((performance.now() - started) / 1000));
+  const deadline = Date.now() + 30_000;
+  while (received < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  await consumer.close();
+  return { samples, rate };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
