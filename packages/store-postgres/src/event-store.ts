@@ -71,6 +71,11 @@ export interface PostgresEventStoreOptions<TDb extends EventfoldDatabase = Event
   readonly coalesce?: boolean | CoalesceOptions;
   /** Send NOTIFY after appends so other processes' readers wake at once. Default true. */
   readonly notify?: boolean;
+  /**
+   * Longest time `readAll` waits for open transactions ahead of already committed events to end
+   * before it returns without them, in ms. Default 250; 0 returns at once. See `horizon()`.
+   */
+  readonly settleMs?: number;
   /** pino-compatible structured logger. Default: silent. */
   readonly logger?: Logger;
 }
@@ -146,6 +151,7 @@ interface StoreShared {
   readonly logger: Logger;
   readonly channel: string;
   readonly notify: boolean;
+  readonly settleMs: number;
   readonly signal: FeedSignal;
   closed: boolean;
 }
@@ -158,6 +164,8 @@ type CommitTracking =
   | { readonly kind: 'deferred'; readonly onAppend: () => void }
   /** Inside a transaction someone else commits: NOTIFY inside it (delivered at its commit). */
   | { readonly kind: 'in-transaction' };
+
+const DEFAULT_SETTLE_MS = 250;
 
 /**
  * Creates the PostgreSQL event store on a Drizzle database or transaction (node-postgres or PGlite).
@@ -178,6 +186,10 @@ export function createPostgresEventStore<TDb extends EventfoldDatabase>(
   }
   const notify = options.notify ?? true;
   if (typeof notify !== 'boolean') throw new InvalidArgumentError(`Invalid notify ${String(notify)}: use true or false.`);
+  const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
+  if (typeof settleMs !== 'number' || !Number.isSafeInteger(settleMs) || settleMs < 0 || settleMs > 60_000) {
+    throw new InvalidArgumentError(`Invalid settleMs ${String(settleMs)}: use an integer number of ms from 0 to 60000.`);
+  }
   const logger = options.logger ?? silentLogger;
   const coalesce = parseCoalesceOptions(options.coalesce);
   const channel = notificationChannel(schema);
@@ -192,6 +204,7 @@ export function createPostgresEventStore<TDb extends EventfoldDatabase>(
     logger,
     channel,
     notify,
+    settleMs,
     signal: new FeedSignal(channel, notify && !client.inTransaction ? client : undefined, client.listenSource, logger),
     closed: false,
   };
@@ -327,21 +340,36 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     after: GlobalCheckpoint,
     limit: number,
   ): Promise<PostgresReadAllPage> {
-    type Row = FeedRow & { tail_transaction_id: string; tail_position: string | number };
-    const rows = await this.client.query<Row | (Partial<FeedRow> & { tail_transaction_id: string; tail_position: string | number })>(
-      statement,
-      [String(after.transactionId), after.position, limit + 1, ...filters],
-    );
-    const eventRows = rows.filter((row): row is Row => row.id !== null && row.id !== undefined);
+    const params = [String(after.transactionId), after.position, limit + 1, ...filters];
+    const settleUntil = Date.now() + this.shared.settleMs;
+    let waitingFor: number | undefined;
+    for (let attempt = 0; ; attempt += 1) {
+      const rows = await this.client.query<FeedStatementRow>(statement, params);
+      const page = this.#toPage(rows, after, limit);
+      const first = rows[0];
+      // Committed events wait behind an older open transaction: usually one about to commit. Read
+      // again shortly (bounded by settleMs) so a reader sees what committed before it looked.
+      // Never inside a transaction: its own snapshot cannot move.
+      if (page.hasMore || this.client.inTransaction || first === undefined || first.newest_transaction_id === null) return page;
+      const newest = Number(first.newest_transaction_id);
+      const xmin = Number(first.xmin);
+      waitingFor ??= newest;
+      if (xmin > waitingFor || Date.now() >= settleUntil) return page;
+      await sleep(Math.min(2 ** attempt, 50, Math.max(1, settleUntil - Date.now())));
+    }
+  }
+
+  #toPage(rows: readonly FeedStatementRow[], after: GlobalCheckpoint, limit: number): PostgresReadAllPage {
+    const eventRows = rows.filter((row): row is FeedStatementRow & FeedRow => row.id !== null);
     const hasMore = eventRows.length > limit;
     const pageRows = hasMore ? eventRows.slice(0, limit) : eventRows;
     const events = pageRows.map((row) => toRecordedEvent(row, this.shared.upcast));
     const checkpoints = pageRows.map(checkpointOf);
     let checkpoint = checkpoints.at(-1) ?? after;
-    const tailRow = rows[0];
-    if (!hasMore && tailRow !== undefined) {
+    const first = rows[0];
+    if (!hasMore && first !== undefined && first.tail_transaction_id !== null && first.tail_position !== null) {
       // Everything readable up to the tail was scanned: move past events the filters skipped.
-      const tail = { transactionId: Number(tailRow.tail_transaction_id), position: Number(tailRow.tail_position) };
+      const tail = { transactionId: Number(first.tail_transaction_id), position: Number(first.tail_position) };
       if (compareCheckpoints(tail, checkpoint) > 0) checkpoint = tail;
     }
     return { events, checkpoint, hasMore, checkpoints };
@@ -489,6 +517,16 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     if (this.shared.closed) throw new StoreClosedError(operation);
   }
 }
+
+/** A row of a feed statement: an event (or nulls when the page is empty) plus the feed's state. */
+type FeedStatementRow = (FeedRow | { readonly [K in keyof FeedRow]: null }) & {
+  readonly tail_transaction_id: string | null;
+  readonly tail_position: string | number | null;
+  readonly newest_transaction_id: string | null;
+  readonly xmin: string;
+};
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function isAborted(signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true;

@@ -109,9 +109,12 @@ export function storeStatements(schema: string): StoreStatements {
 
 /**
  * One page of the gap-safe feed after ($1, $2), at most $3 rows (callers ask for limit + 1 to learn
- * whether more are readable), plus `tail_*`: the last readable event of the whole feed, so a filtered
- * read can move its checkpoint past the events it skipped. Both come from the statement's single
- * snapshot, so nothing can become readable between the page and the tail.
+ * whether more are readable), plus on every row (and on one row of nulls when the page is empty):
+ * - `tail_*`: the last readable event of the whole feed, so a filtered read can move its checkpoint
+ *   past the events it skipped;
+ * - `newest_transaction_id` and `xmin`: when the newest committed event is at or above the horizon,
+ *   events are waiting for older transactions to end (the caller may settle briefly and read again).
+ * All of it comes from the statement's single snapshot, so nothing becomes readable in between.
  *
  * Filtered pages run one ordered index scan per requested type (LATERAL ... LIMIT), then merge: the
  * cost is O(types x limit) whatever the size of the log.
@@ -137,9 +140,15 @@ function feedStatement(events: string, filter: 'all' | 'types' | 'streamTypes' |
        select e.transaction_id::text as tail_transaction_id, e.global_position::text as tail_position
          from ${events} e where ${READABLE}
         order by e.transaction_id desc, e.global_position desc limit 1
+     ), newest as (
+       select e.transaction_id from ${events} e order by e.transaction_id desc, e.global_position desc limit 1
      )
-     select p.*, tail.tail_transaction_id, tail.tail_position
-       from tail left join lateral (
+     select p.*, tail.tail_transaction_id, tail.tail_position,
+            (select newest.transaction_id::text from newest) as newest_transaction_id,
+            pg_snapshot_xmin(pg_current_snapshot())::text as xmin
+       from (select 1) as one
+       left join tail on true
+       left join lateral (
          select page.* from (${page}) page order by page.transaction_id::xid8, page.global_position limit $3
        ) p on true
       order by p.transaction_id::xid8, p.global_position`,
