@@ -21,7 +21,7 @@ export type { DeadLetter, ProjectionVersion, ProjectionVersionState } from './ta
 export { migrateProjector } from './migrate';
 export type { MigrateProjectorOptions } from './migrate';
 export { createLiveTables, projectionTable, projectionTableName } from './live-tables';
-export type { LiveTables, LiveTablesOptions } from './live-tables';
+export type { LiveTables, LiveTablesOptions, ResolvedVersion } from './live-tables';
 export { silentLogger } from './logger';
 export type { ProjectorLogger } from './logger';
 export {

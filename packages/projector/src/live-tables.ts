@@ -19,10 +19,22 @@ export interface LiveTables {
   liveVersion(projection: string): Promise<number | undefined>;
   /** The live version, or the definition's own version when none is registered yet. */
   version(projection: Pick<Projection, 'name' | 'version'>): Promise<number>;
+  /**
+   * The live version and its tables from one lookup, so a query that uses several tables (or reports
+   * the version) never mixes two versions across a switch.
+   */
+  resolve(projection: Pick<Projection, 'name' | 'version' | 'tables' | 'schema'>): Promise<ResolvedVersion>;
   /** The live physical table of a logical table, quoted and schema-qualified, for `sql` queries. */
   table(projection: Pick<Projection, 'name' | 'version' | 'tables' | 'schema'>, logicalName: string): Promise<SQL>;
   /** The live physical table's unqualified name (for Drizzle's `pgSchema(s).table(name, ...)`). */
   tableName(projection: Pick<Projection, 'name' | 'version' | 'tables'>, logicalName: string): Promise<string>;
+}
+
+/** One version of a projection and its physical tables. */
+export interface ResolvedVersion {
+  readonly version: number;
+  table(logicalName: string): SQL;
+  tableName(logicalName: string): string;
 }
 
 /**
@@ -59,6 +71,14 @@ export function createLiveTables(options: LiveTablesOptions): LiveTables {
   return {
     liveVersion,
     version,
+    resolve: async (projection) => {
+      const resolved = await version(projection);
+      return {
+        version: resolved,
+        table: (logicalName) => physicalTable(projection, logicalName, resolved),
+        tableName: (logicalName) => physicalTableName(projection, logicalName, resolved),
+      };
+    },
     table: async (projection, logicalName) => physicalTable(projection, logicalName, await version(projection)),
     tableName: async (projection, logicalName) => physicalTableName(projection, logicalName, await version(projection)),
   };

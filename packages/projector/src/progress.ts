@@ -39,7 +39,8 @@ export class ProgressTracker {
   report(position: number, head: number, finished: boolean): RebuildProgress {
     const elapsedMs = performance.now() - this.#startedAt;
     const done = Math.max(0, position - this.startPosition);
-    const total = Math.max(done, head - this.startPosition);
+    // Once caught up the rebuild has passed everything readable; writes since then are live work.
+    const total = finished ? done : Math.max(done, head - this.startPosition);
     const rate = elapsedMs > 0 ? (done * 1000) / elapsedMs : 0;
     const progress: RebuildProgress = {
       ...this.base,

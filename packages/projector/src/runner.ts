@@ -309,6 +309,7 @@ export class ProjectionRunner {
           logger.warn({ ...fields, ...errorFields(error) }, 'could not try the projection lease');
           return false;
         });
+        if (acquired) this.#setState(this.#versionState === 'building' ? 'rebuilding' : 'catching-up');
         firstAttemptDone();
         if (!acquired) {
           this.#setState('standby');
