@@ -141,6 +141,7 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
   /** Every event up to here is confirmed by the broker (maybe not saved yet). */
   let confirmedCheckpoint: GlobalCheckpoint | undefined;
   let maxConfirmedPosition = 0;
+  /** The highest position read from the feed or reported by `headPosition()`. */
   let headPosition = 0;
   let headCheckedAt = 0;
   let caughtUp = false;
@@ -371,51 +372,50 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
         const limit = Math.min(config.batchSize, window.maxInFlight - window.unsettled);
         const page = await store.readAll({ after: readPosition, limit });
         if (broken()) break;
-        if (page.events.length === 0) {
-          if (compareCheckpoints(page.checkpoint, readPosition) > 0) {
-            window.seal(window.begin(page.checkpoint, 0));
-            collectAndSave();
+        if (page.events.length > 0) {
+          caughtUp = false;
+          const first = page.events[0];
+          oldestUnpublishedAt ??= first?.occurredAt;
+          for (const event of page.events) if (event.globalPosition > headPosition) headPosition = event.globalPosition;
+          await refreshHead();
+          if (!(await ensureFreshLease())) {
+            leaseLost = true;
+            break;
           }
-          readPosition = page.checkpoint;
-          if (!page.hasMore && !session.signal.aborted) {
-            if (window.isSettled) {
-              caughtUp = true;
-              oldestUnpublishedAt = undefined;
-            }
-            // Stores may reject when the signal aborts; a stop, failure or lost lease is handled below.
-            await store
-              .waitForEvents(readPosition, { signal: session.signal, timeoutMs: config.pollIntervalMs })
-              .catch((error: unknown) => {
-                if (!session.signal.aborted) throw error;
-              });
+          const batch = window.begin(page.checkpoint, page.events.length, first?.occurredAt);
+          for (const event of page.events) {
+            while (!writable && !broken()) await waker.wait();
+            if (broken()) break;
+            const message = toOutgoingMessage(event, config.routingKey);
+            const entry: Pending = { batch, message };
+            pending.set(event.id, entry);
+            window.published(batch);
+            writable = channel.publish(config.exchange, message.routingKey, message.content, message.options, (error: unknown) =>
+              onConfirmed(entry, event, error),
+            );
           }
-          continue;
-        }
-        caughtUp = false;
-        const first = page.events[0];
-        oldestUnpublishedAt ??= first?.occurredAt;
-        await refreshHead();
-        if (!(await ensureFreshLease())) {
-          leaseLost = true;
-          break;
-        }
-        const batch = window.begin(page.checkpoint, page.events.length, first?.occurredAt);
-        for (const event of page.events) {
-          while (!writable && !broken()) await waker.wait();
+          unsettled = window.unsettled;
           if (broken()) break;
-          const message = toOutgoingMessage(event, config.routingKey);
-          const entry: Pending = { batch, message };
-          pending.set(event.id, entry);
-          window.published(batch);
-          writable = channel.publish(config.exchange, message.routingKey, message.content, message.options, (error: unknown) =>
-            onConfirmed(entry, event, error),
-          );
+          window.seal(batch);
+          collectAndSave();
+        } else if (compareCheckpoints(page.checkpoint, readPosition) > 0) {
+          // Nothing to publish, but the feed moved (e.g. filtered events): checkpoint that too.
+          window.seal(window.begin(page.checkpoint, 0));
+          collectAndSave();
         }
-        unsettled = window.unsettled;
-        if (broken()) break;
-        window.seal(batch);
-        collectAndSave();
         readPosition = page.checkpoint;
+        if (page.hasMore || session.signal.aborted) continue;
+        if (page.events.length === 0 && window.isSettled) {
+          caughtUp = true;
+          oldestUnpublishedAt = undefined;
+        }
+        // Returns at once when more is readable, else on a notification or after pollIntervalMs.
+        // Stores may reject when the signal aborts; a stop, failure or lost lease is handled below.
+        await store
+          .waitForEvents(readPosition, { signal: session.signal, timeoutMs: config.pollIntervalMs })
+          .catch((error: unknown) => {
+            if (!session.signal.aborted) throw error;
+          });
       }
 
       if (!broken() && stopController.signal.aborted) {
@@ -465,7 +465,7 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
     const now = Date.now();
     if (now - headCheckedAt < HEAD_REFRESH_MS) return;
     headCheckedAt = now;
-    headPosition = await store.headPosition();
+    headPosition = Math.max(headPosition, await store.headPosition());
   }
 
   function onReturn(
