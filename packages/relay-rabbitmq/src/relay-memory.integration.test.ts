@@ -83,7 +83,7 @@ describe.skipIf(amqpUrl === undefined)('createRabbitRelay on store-memory with a
   });
 
   it('a stop while waiting for new events still waits for the in-flight confirms and checkpoints them', async () => {
-    let onWait: (() => void) | undefined;
+    const hooks: { onWait?: () => void } = {};
     // Like the PostgreSQL store: waiting rejects when the signal aborts.
     const rejectingOnAbort = (base: EventStore): EventStore => ({
       append: (...args) => base.append(...args),
@@ -97,14 +97,14 @@ describe.skipIf(amqpUrl === undefined)('createRabbitRelay on store-memory with a
       waitForEvents: (_after, options) =>
         new Promise((_resolve, reject) => {
           options?.signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
-          onWait?.();
+          hooks.onWait?.();
         }),
     });
     const { relay, collector, store, checkpoints } = await setup(rejectingOnAbort);
     for (let i = 0; i < 30; i++) await store.append(`cart-${i % 4}`, [{ type: 'ItemAdded', data: { i } }]);
     let inFlightWhenStopped = -1;
     let stopping: Promise<void> | undefined;
-    onWait = () => {
+    hooks.onWait = () => {
       if (stopping !== undefined) return;
       inFlightWhenStopped = relay.metrics().inFlight;
       stopping = relay.stop();
