@@ -211,6 +211,7 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
       } catch (error) {
         if (stopController.signal.aborted) break;
         setError(error);
+        state = 'connecting';
         const delay = backoffDelay(failures++, config.reconnectBackoff);
         logger.warn({ ...log, ...errorFields(error), retryInMs: delay }, 'relay session failed; reconnecting');
         await recordFailure(error);
@@ -234,7 +235,7 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
 
   async function finish(): Promise<void> {
     try {
-      if (lease.held) {
+      if (await ensureFreshLease()) {
         await checkpoints.save(name, savedCheckpoint, { status: 'stopped' });
         await lease.release();
       }
@@ -254,6 +255,7 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
     const waker = new Waker();
     let failure: Error | undefined;
     let leaseLost = false;
+    let saving = false;
     const fail = (error: Error): void => {
       failure ??= error;
       session.abort();
@@ -305,7 +307,6 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
       const window = new PublishWindow(config.maxInFlight);
       const pending = new Map<string, Pending>();
       let writable = true;
-      let saving = false;
       const broken = (): boolean => failure !== undefined || leaseLost;
 
       channel.on('drain', () => {
@@ -437,6 +438,8 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
       heartbeat.stop();
       stopController.signal.removeEventListener('abort', stopListener);
       await link?.close();
+      // A checkpoint write still running belongs to this session; let it land before the next one.
+      while (saving) await waker.wait();
       unsettled = 0;
     }
     if (leaseLost && !stopController.signal.aborted) {
