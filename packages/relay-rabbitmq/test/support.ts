@@ -22,11 +22,9 @@ export interface Infra {
  */
 export async function resolveInfra(purpose: string): Promise<Infra | undefined> {
   const amqpUrl = await findRabbitMq({ purpose });
+  if (amqpUrl === undefined) return undefined;
   const database = await createServerTestDatabase({ prefix: 'relay_rabbitmq', purpose });
-  if (amqpUrl === undefined || database === undefined) {
-    await database?.dispose();
-    return undefined;
-  }
+  if (database === undefined) return undefined;
   return { amqpUrl, database };
 }
 
