@@ -13,7 +13,7 @@ import type { StoreStatements } from './statements';
 /** What append_events says about one item (see drizzle/0001_append_function.sql). */
 export interface AppendRow {
   readonly item: number;
-  /** 0 appended, 1 an event id is already used, 2 version conflict. */
+  /** 0 appended, 1 an event id is already used, 2 version conflict, 3 feed order (retry). */
   readonly status: number;
   readonly stream_version: number;
   readonly stream_type: string;
@@ -24,6 +24,8 @@ export interface AppendRow {
 export const APPENDED = 0;
 export const IDS_USED = 1;
 export const CONFLICT = 2;
+/** The stream's last writer is a younger transaction: retry in a new transaction. */
+export const FEED_ORDER = 3;
 
 /** Parameters of append_events for appends to distinct streams, in order. */
 export function appendParams(items: readonly PreparedAppend[], channel: string | null): unknown[] {

@@ -1,4 +1,4 @@
-import { EventfoldError } from '@eventfold/core';
+import { ConcurrencyError, EventfoldError, type ExpectedVersion } from '@eventfold/core';
 import { hasCode } from '@eventfold/shared-schema';
 
 /** A Postgres schema (or other identifier) name that could be unsafe in SQL text. Nothing ran. */
@@ -22,6 +22,24 @@ export class UnsupportedDriverError extends EventfoldError {
       `Unsupported database (${driver}): pass a Drizzle database or transaction made with ` +
         "drizzle-orm/node-postgres (drizzle(pool)) or drizzle-orm/pglite (drizzle(pglite)).",
     );
+  }
+}
+
+/**
+ * A `ConcurrencyError` (same code, so repository retries handle it) raised inside a transaction:
+ * the stream's last events were appended by a younger transaction that committed first, so this
+ * transaction's events would sort before them in the global feed. Nothing was appended; retry the
+ * whole transaction (a new transaction is younger and succeeds). Outside transactions the store
+ * retries by itself and this never surfaces.
+ */
+export class FeedOrderConflictError extends ConcurrencyError {
+  readonly feedOrderConflict = true as const;
+  constructor(streamId: string, expected: ExpectedVersion, actual: number) {
+    super(streamId, expected, actual);
+    this.message =
+      `Stream "${streamId}" (version ${actual}) was appended to by a transaction younger than this one that ` +
+      'committed first; appending now would put these events before it in the global feed. Nothing was ' +
+      'appended: roll back and retry the whole transaction.';
   }
 }
 
@@ -55,5 +73,7 @@ export const isInvalidSchemaNameError = (e: unknown): e is InvalidSchemaNameErro
   hasCode(e, 'EVENTFOLD_PG_INVALID_SCHEMA_NAME');
 export const isUnsupportedDriverError = (e: unknown): e is UnsupportedDriverError =>
   hasCode(e, 'EVENTFOLD_PG_UNSUPPORTED_DRIVER');
+export const isFeedOrderConflictError = (e: unknown): e is FeedOrderConflictError =>
+  hasCode(e, 'EVENTFOLD_CONCURRENCY') && (e as { feedOrderConflict?: unknown }).feedOrderConflict === true;
 export const isMigrationError = (e: unknown): e is MigrationError => hasCode(e, 'EVENTFOLD_PG_MIGRATION');
 export const isStoreClosedError = (e: unknown): e is StoreClosedError => hasCode(e, 'EVENTFOLD_PG_STORE_CLOSED');

@@ -24,6 +24,7 @@ import {
 } from '@eventfold/core';
 import {
   APPENDED,
+  FEED_ORDER,
   appendParams,
   appendedResult,
   isEventIdRace,
@@ -32,7 +33,7 @@ import {
 } from './append';
 import { Coalescer, parseCoalesceOptions, type CoalesceOptions } from './coalescer';
 import { sqlClientOf, type EventfoldDatabase, type SqlClient, type TransactionOf } from './driver';
-import { StoreClosedError } from './errors';
+import { FeedOrderConflictError, StoreClosedError } from './errors';
 import { readHorizon, type ReadHorizon } from './horizon';
 import { silentLogger, type Logger } from './logger';
 import { FeedSignal, notificationChannel } from './notifications';
@@ -166,6 +167,7 @@ type CommitTracking =
   | { readonly kind: 'in-transaction' };
 
 const DEFAULT_SETTLE_MS = 250;
+const MAX_FEED_ORDER_RETRIES = 5;
 
 /**
  * Creates the PostgreSQL event store on a Drizzle database or transaction (node-postgres or PGlite).
@@ -246,7 +248,9 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     this.#assertOpen('append');
     const prepared = prepareAppend(streamId, events, options, this.shared.validation);
     if (prepared.events.length === 0) return this.#appendNothing(prepared);
-    const row = this.#coalescer === undefined ? await this.#appendAlone(prepared) : await this.#coalescer.submit(prepared);
+    let row = this.#coalescer === undefined ? await this.#appendAlone(prepared) : await this.#coalescer.submit(prepared);
+    // A batch item refused for feed order runs again on its own (in a new, younger transaction).
+    if (row.status === FEED_ORDER) row = await this.#appendAlone(prepared);
     if (row.status !== APPENDED) {
       return refusedResult(this.client, this.shared.statements, prepared, row, this.shared.upcast);
     }
@@ -254,21 +258,30 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     return appendedResult(prepared, row);
   }
 
-  /** One append as its own statement. A racing duplicate event id is retried once (outside transactions). */
+  /**
+   * One append as its own statement. Outside a transaction, a feed-order refusal is retried in a new
+   * (younger) transaction, and a racing duplicate event id once (the retry then sees the winner).
+   */
   async #appendAlone(prepared: PreparedAppend): Promise<AppendRow> {
-    try {
-      const [row] = await this.#runAppendStatement([prepared]);
-      if (row === undefined) throw new Error('append_events returned no row');
-      return row;
-    } catch (error) {
-      if (!isEventIdRace(error)) throw error;
-      if (this.client.inTransaction) {
-        // The transaction is aborted now; the caller must roll back.
-        throw new DuplicateEventIdError(prepared.events[0]?.id ?? '', prepared.streamId);
+    for (let attempt = 1; ; attempt += 1) {
+      let row: AppendRow | undefined;
+      try {
+        [row] = await this.#runAppendStatement([prepared]);
+      } catch (error) {
+        if (!isEventIdRace(error)) throw error;
+        // Inside a transaction it is aborted now; the caller must roll back.
+        if (this.client.inTransaction || attempt > 1) throw new DuplicateEventIdError(prepared.events[0]?.id ?? '', prepared.streamId);
+        continue;
       }
-      const [row] = await this.#runAppendStatement([prepared]);
-      if (row === undefined) throw new Error('append_events returned no row', { cause: error });
-      return row;
+      if (row === undefined) throw new Error('append_events returned no row');
+      if (row.status !== FEED_ORDER) return row;
+      if (this.client.inTransaction) {
+        throw new FeedOrderConflictError(prepared.streamId, prepared.expectedVersion, row.stream_version);
+      }
+      if (attempt >= MAX_FEED_ORDER_RETRIES) {
+        throw new FeedOrderConflictError(prepared.streamId, prepared.expectedVersion, row.stream_version);
+      }
+      this.shared.logger.debug({ streamId: prepared.streamId, attempt }, 'append retried: a younger transaction wrote the stream first');
     }
   }
 

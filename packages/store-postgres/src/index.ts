@@ -31,8 +31,10 @@ export {
   UnsupportedDriverError,
   MigrationError,
   StoreClosedError,
+  FeedOrderConflictError,
   isInvalidSchemaNameError,
   isUnsupportedDriverError,
   isMigrationError,
   isStoreClosedError,
+  isFeedOrderConflictError,
 } from './errors';

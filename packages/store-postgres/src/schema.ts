@@ -66,6 +66,11 @@ export function eventfoldTables(schemaName: string) {
     id: text('id').primaryKey(),
     type: text('type').notNull(),
     version: integer('version').notNull(),
+    /**
+     * The transaction that appended the stream's last event. An append from an older transaction
+     * (smaller id) would sort before it in the feed, so the append function refuses it (retried).
+     */
+    lastTransactionId: xid8('last_transaction_id').notNull().default(sql`pg_current_xact_id()`),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   });
