@@ -13,7 +13,7 @@ export type {
 export { migrateInbox, pruneInbox } from './inbox';
 export type { InboxDatabase, InboxTableOptions, PruneInboxOptions, SqlExecutor } from './inbox';
 export { MESSAGE_HEADERS, defaultRoutingKey, toOutgoingMessage } from './message';
-export type { OutgoingMessage, RoutingKeyFunction } from './message';
+export type { OutgoingMessage, OutgoingMessageOptions, RoutingKeyFunction } from './message';
 export {
   InvalidRabbitOptionError,
   PublishNotConfirmedError,

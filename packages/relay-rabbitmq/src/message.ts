@@ -1,5 +1,4 @@
 import type { RecordedEvent } from '@eventfold/shared-schema';
-import type { Options } from 'amqplib';
 import { InvalidRoutingKeyError } from './errors';
 
 /** Header names the relay sets on every message (AMQP headers, values as listed). */
@@ -31,10 +30,23 @@ export type RoutingKeyFunction = (event: RecordedEvent) => string;
 /** The default routing key: `event.<type>` (`event.ReservationCreated`). */
 export const defaultRoutingKey: RoutingKeyFunction = (event) => `event.${event.type}`;
 
+/** The AMQP properties the relay sets (a subset of amqplib's `Options.Publish`). */
+export interface OutgoingMessageOptions {
+  readonly messageId: string;
+  readonly type: string;
+  readonly contentType: 'application/json';
+  readonly persistent: true;
+  readonly mandatory: true;
+  /** `occurredAt` in whole seconds. */
+  readonly timestamp: number;
+  readonly correlationId?: string;
+  readonly headers: Readonly<Record<string, string | number>>;
+}
+
 export interface OutgoingMessage {
   readonly routingKey: string;
   readonly content: Buffer;
-  readonly options: Options.Publish;
+  readonly options: OutgoingMessageOptions;
 }
 
 /**
