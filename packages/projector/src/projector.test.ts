@@ -112,6 +112,41 @@ describe('createProjector on store-memory', () => {
     expect(totals.of(1).get('tally-a')).toBe(6);
   });
 
+  it('waits in whenCaughtUp for a read that started after the call', async () => {
+    const totals = new Totals();
+    let hold: Promise<void> | undefined;
+    let release: () => void = () => undefined;
+    // A store whose next read, once armed, is held after it has read (as a slow network would).
+    const slow = new Proxy(store, {
+      get(target, property) {
+        if (property === 'readAll') {
+          return async (options: Parameters<EventStore['readAll']>[0]) => {
+            const page = await target.readAll(options);
+            const gate = hold;
+            hold = undefined;
+            if (gate !== undefined) await gate;
+            return page;
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const projector = make({ store: slow, projections: [tallyProjection(totals)] });
+    await projector.start();
+    await projector.whenCaughtUp({ timeoutMs: 5000 });
+    hold = new Promise((resolve) => {
+      release = resolve;
+    });
+    await appendAmounts(store, 'tally-a', [1]); // woken, the runner reads this and is held
+    await expect.poll(() => hold === undefined, { timeout: 5000 }).toBe(true);
+    await appendAmounts(store, 'tally-a', [2]); // committed after that read
+    const caughtUp = projector.whenCaughtUp({ timeoutMs: 5000 });
+    release();
+    await caughtUp;
+    expect(totals.of(1).get('tally-a')).toBe(3);
+  });
+
   it('reports lag while it is behind', async () => {
     const totals = new Totals();
     await appendAmounts(store, 'tally-a', [1, 2, 3]);

@@ -113,4 +113,27 @@ describe.skipIf(harness === undefined)('two runners of one projection (PostgreSQ
     await a.exited;
     await b.stop();
   });
+
+  it('checks the lease inside every write transaction: a runner whose lease was taken writes nothing', async () => {
+    const h = fenceHarness!;
+    const runner = createProjector({
+      store: h.store,
+      db: h.connect('fence_c').db,
+      projections: [ledgerProjection({ name: 'stolen', table: 'stolen', mode: 'per-event' })],
+      ownerId: 'fence_c',
+      leaseTtlMs: 60_000, // the next heartbeat is 20 s away: only the in-transaction check can notice
+      pollIntervalMs: 50,
+    });
+    await runner.start();
+    await runner.whenCaughtUp({ timeoutMs: 20_000 });
+    const before = (await readLedger(h.pool, '"public"."stolen_v1"')).size;
+    await h.pool.query(
+      `update eventfold.leases set owner_id = 'thief', token = token + 1 where name = 'projection:stolen:v1'`,
+    );
+    await appendLedger(h.store, { events: 10, firstAmount: 1000 });
+    await expect.poll(async () => (await runner.status())[0]?.leaseHeld, { timeout: 10_000 }).toBe(false);
+    expect((await readLedger(h.pool, '"public"."stolen_v1"')).size).toBe(before);
+    expect((await runner.status())[0]).toMatchObject({ state: 'standby', leaseHolder: 'thief' });
+    await runner.stop();
+  });
 });
