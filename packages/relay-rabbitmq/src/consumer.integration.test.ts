@@ -7,7 +7,15 @@ import { sql } from 'drizzle-orm';
 import { drizzle, type NodePgDatabase } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectMessages, deleteTopology, resolveInfra, waitUntil, type Collector, type Infra } from '../test/support';
+import {
+  collectMessages,
+  deleteTopology,
+  forceCloseConnections,
+  resolveInfra,
+  waitUntil,
+  type Collector,
+  type Infra,
+} from '../test/support';
 import { createRabbitConsumer, type ConsumerHandler, type RabbitConsumer } from './consumer';
 import { migrateInbox } from './inbox';
 import { MESSAGE_HEADERS, defaultRoutingKey, toOutgoingMessage } from './message';
@@ -22,6 +30,7 @@ describe.skipIf(infra === undefined)('createRabbitConsumer (RabbitMQ + PostgreSQ
   const exchange = uniqueName('consumer_events');
   const deadLetters = uniqueName('consumer_dlx');
   const queues: string[] = [];
+  const extraExchanges: string[] = [];
   let pool: pg.Pool;
   let db: NodePgDatabase;
   let connection: ChannelModel;
@@ -45,7 +54,7 @@ describe.skipIf(infra === undefined)('createRabbitConsumer (RabbitMQ + PostgreSQ
     await deadLetterCollector?.close();
     await connection?.close().catch(() => undefined);
     await deleteTopology(amqpUrl, {
-      exchanges: [exchange, deadLetters],
+      exchanges: [exchange, deadLetters, ...extraExchanges],
       queues: queues.flatMap((queue) => [queue, `${queue}.retry-150ms`, `${queue}.retry-1000ms`]),
     });
     await pool?.end();
@@ -91,7 +100,7 @@ describe.skipIf(infra === undefined)('createRabbitConsumer (RabbitMQ + PostgreSQ
   function startConsumer(
     name: string,
     handler: ConsumerHandler<RecordedEvent, Tx>,
-    extra: { bindings?: string[]; maxAttempts?: number } = {},
+    extra: { bindings?: string[]; maxAttempts?: number; deadLetterExchange?: string } = {},
   ): Promise<RabbitConsumer> {
     const queue = uniqueName(`q_${name}`);
     queues.push(queue);
@@ -105,7 +114,8 @@ describe.skipIf(infra === undefined)('createRabbitConsumer (RabbitMQ + PostgreSQ
       prefetch: 20,
       maxAttempts: extra.maxAttempts ?? 3,
       retryDelayMs: 150,
-      deadLetterExchange: deadLetters,
+      deadLetterExchange: extra.deadLetterExchange ?? deadLetters,
+      reconnectBackoff: { initialMs: 20, maxMs: 200 },
     });
     consumers.push(consumer);
     return consumer.start().then(() => consumer);
@@ -164,6 +174,33 @@ describe.skipIf(infra === undefined)('createRabbitConsumer (RabbitMQ + PostgreSQ
     expect(JSON.parse(dead.raw.content.toString('utf8'))).toMatchObject({ id: poison.id, data: { poison: true } });
     expect(await appliedCount('poison')).toBe(others.length);
     expect(consumer.metrics()).toMatchObject({ retried: 2, deadLettered: 1 });
+  });
+
+  it('keeps a message it cannot dead-letter (nothing bound to the exchange) instead of dropping it', async () => {
+    const unbound = uniqueName('consumer_dlx_unbound');
+    extraExchanges.push(unbound);
+    const consumer = await startConsumer(
+      'unbound_dlx',
+      async () => {
+        throw new Error('always fails');
+      },
+      { maxAttempts: 1, deadLetterExchange: unbound },
+    );
+    const event = makeEvent('SomethingHappened', { doomed: true });
+    await publish(event);
+    await waitUntil(() => (consumer.metrics().lastError ?? '').includes('could not be forwarded'), 10_000, () =>
+      JSON.stringify(consumer.metrics()),
+    );
+    expect(consumer.metrics().deadLettered).toBe(0);
+    // Once a queue is bound, the next delivery (after a reconnect) reaches it: nothing was lost.
+    const late = await collectMessages(amqpUrl, unbound);
+    try {
+      expect(await forceCloseConnections('eventfold-consumer:unbound_dlx')).toBe(1);
+      await late.waitUntil((received) => received.some((m) => m.messageId === event.id), 15_000);
+      expect(consumer.metrics()).toMatchObject({ deadLettered: 1, reconnects: 1 });
+    } finally {
+      await late.close();
+    }
   });
 
   it('parses with the event catalog, and dead-letters at once what the catalog or the envelope rejects', async () => {

@@ -2,7 +2,7 @@ import { RecordedEventEnvelopeSchema, type RecordedEvent } from '@eventfold/shar
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
 import { openLink, type AmqpLink } from './amqp-link';
 import { backoffDelay, sleep, Waker, type BackoffOptions } from './backoff';
-import { InvalidMessageError, InvalidRabbitOptionError } from './errors';
+import { ForwardNotRoutedError, InvalidMessageError, InvalidRabbitOptionError } from './errors';
 import { inboxTable, recordInInbox, type InboxDatabase, type SqlExecutor } from './inbox';
 import { errorFields, redactUrl, silentLogger, type Logger } from './logger';
 import { MESSAGE_HEADERS } from './message';
@@ -182,6 +182,7 @@ export function createRabbitConsumer<TTx extends SqlExecutor, TEvent = RecordedE
    */
   async function consumeUntilLost(link: AmqpLink, onConsuming: () => void): Promise<Error | undefined> {
     const { channel } = link;
+    const forward = createForwarder(channel);
     const waker = new Waker();
     const queued = new Map<string, ConsumeMessage[]>();
     const ready: string[] = [];
@@ -198,7 +199,7 @@ export function createRabbitConsumer<TTx extends SqlExecutor, TEvent = RecordedE
     const work = async (key: string): Promise<void> => {
       try {
         for (let next = queued.get(key)?.shift(); next !== undefined && accepting(); next = queued.get(key)?.shift()) {
-          await processMessage(channel, next);
+          await processMessage(channel, forward, next);
         }
       } finally {
         // Whatever is left belongs to a lost channel; the broker redelivers it.
@@ -252,7 +253,7 @@ export function createRabbitConsumer<TTx extends SqlExecutor, TEvent = RecordedE
     return lost;
   }
 
-  async function processMessage(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+  async function processMessage(channel: ConfirmChannel, forward: Forward, message: ConsumeMessage): Promise<void> {
     received += 1;
     const headers = (message.properties.headers ?? {}) as Record<string, unknown>;
     const previousFailures = Number(headers[MESSAGE_HEADERS.attempts] ?? 0);
@@ -270,7 +271,7 @@ export function createRabbitConsumer<TTx extends SqlExecutor, TEvent = RecordedE
     } catch (error) {
       setError(error);
       logger.error({ ...log, messageId: messageIdProperty, ...errorFields(error) }, 'consumer dead-lettered a message it cannot parse');
-      await settleWith(channel, message, () => deadLetter(channel, message, originalKey, attempt, error));
+      await settleWith(channel, message, () => deadLetter(forward, message, originalKey, attempt, error));
       return;
     }
     const messageId = messageIdProperty ?? envelope.id;
@@ -296,13 +297,13 @@ export function createRabbitConsumer<TTx extends SqlExecutor, TEvent = RecordedE
           { ...log, messageId, eventType: envelope.type, attempt, ...errorFields(error) },
           `consumer gave up after ${attempt} attempts; message sent to the dead-letter exchange`,
         );
-        await settleWith(channel, message, () => deadLetter(channel, message, originalKey, attempt, error));
+        await settleWith(channel, message, () => deadLetter(forward, message, originalKey, attempt, error));
       } else {
         logger.warn(
           { ...log, messageId, eventType: envelope.type, attempt, retryInMs: config.retryDelayMs, ...errorFields(error) },
           'consumer handler failed; retrying later',
         );
-        await settleWith(channel, message, () => retry(channel, message, originalKey, attempt));
+        await settleWith(channel, message, () => retry(forward, message, originalKey, attempt));
       }
     }
   }
@@ -340,12 +341,15 @@ export function createRabbitConsumer<TTx extends SqlExecutor, TEvent = RecordedE
       ackQuietly(channel, message);
     } catch (error) {
       setError(error);
-      logger.warn({ ...log, ...errorFields(error) }, 'consumer could not forward a failed message; the broker will redeliver it');
+      logger.error(
+        { ...log, messageId: message.properties.messageId as unknown, ...errorFields(error) },
+        'consumer could not forward a failed message; it stays unacknowledged and comes back after a reconnect',
+      );
     }
   }
 
-  async function retry(channel: ConfirmChannel, message: ConsumeMessage, originalKey: string, attempt: number): Promise<void> {
-    await publishConfirmed(channel, '', retryQueue, message, {
+  async function retry(forward: Forward, message: ConsumeMessage, originalKey: string, attempt: number): Promise<void> {
+    await forward('', retryQueue, message, {
       [MESSAGE_HEADERS.attempts]: attempt,
       [MESSAGE_HEADERS.originalRoutingKey]: originalKey,
     });
@@ -353,13 +357,13 @@ export function createRabbitConsumer<TTx extends SqlExecutor, TEvent = RecordedE
   }
 
   async function deadLetter(
-    channel: ConfirmChannel,
+    forward: Forward,
     message: ConsumeMessage,
     originalKey: string,
     attempt: number,
     error: unknown,
   ): Promise<void> {
-    await publishConfirmed(channel, config.deadLetterExchange, originalKey, message, {
+    await forward(config.deadLetterExchange, originalKey, message, {
       [MESSAGE_HEADERS.attempts]: attempt,
       [MESSAGE_HEADERS.originalRoutingKey]: originalKey,
       [MESSAGE_HEADERS.deadLetterReason]: (error instanceof Error ? `${error.name}: ${error.message}` : String(error)).slice(0, 1000),
@@ -413,28 +417,60 @@ function orderingKey(message: ConsumeMessage): string {
   return `message:${String(message.properties.messageId ?? message.fields.deliveryTag)}`;
 }
 
-function publishConfirmed(
-  channel: ConfirmChannel,
+type Forward = (
   exchange: string,
   routingKey: string,
   message: ConsumeMessage,
   extraHeaders: Record<string, string | number>,
-): Promise<void> {
-  const { properties } = message;
-  const options: Options.Publish = {
-    persistent: true,
-    headers: { ...(properties.headers ?? {}), ...extraHeaders },
-  };
-  for (const key of ['messageId', 'type', 'contentType', 'correlationId', 'timestamp', 'appId'] as const) {
-    const value: unknown = properties[key];
-    if (value !== undefined && value !== null) (options as Record<string, unknown>)[key] = value;
-  }
-  return new Promise((resolve, reject) => {
-    channel.publish(exchange, routingKey, message.content, options, (error: unknown) => {
-      if (error === null || error === undefined) resolve();
-      else reject(error instanceof Error ? error : new Error(`RabbitMQ did not confirm the publish to "${exchange}"`));
-    });
+) => Promise<void>;
+
+/**
+ * Republishes consumed messages (for a retry, or to the dead-letter exchange) on a confirm channel,
+ * `mandatory`: resolves once the broker confirmed the copy and routed it to a queue. A return comes
+ * before its confirm, so an unroutable copy rejects with {@link ForwardNotRoutedError} instead of
+ * letting the caller ack a message that went nowhere.
+ */
+function createForwarder(channel: ConfirmChannel): Forward {
+  const watched = new Map<string, { returned: boolean }>();
+  const keyOf = (exchange: string, routingKey: string, messageId: unknown): string =>
+    JSON.stringify([exchange, routingKey, typeof messageId === 'string' ? messageId : '']);
+  channel.on('return', (returned: ConsumeMessage) => {
+    const watch = watched.get(keyOf(returned.fields.exchange, returned.fields.routingKey, returned.properties.messageId));
+    if (watch !== undefined) watch.returned = true;
   });
+  return (exchange, routingKey, message, extraHeaders) => {
+    const { properties } = message;
+    const options: Options.Publish = {
+      persistent: true,
+      mandatory: true,
+      headers: { ...(properties.headers ?? {}), ...extraHeaders },
+    };
+    for (const key of ['messageId', 'type', 'contentType', 'correlationId', 'timestamp', 'appId'] as const) {
+      const value: unknown = properties[key];
+      if (value !== undefined && value !== null) (options as Record<string, unknown>)[key] = value;
+    }
+    const messageId = typeof properties.messageId === 'string' ? properties.messageId : undefined;
+    const key = keyOf(exchange, routingKey, messageId);
+    const watch = { returned: false };
+    watched.set(key, watch);
+    return new Promise<void>((resolve, reject) => {
+      const settle = (error: unknown): void => {
+        if (watched.get(key) === watch) watched.delete(key);
+        if (error !== null && error !== undefined) {
+          reject(error instanceof Error ? error : new Error(`RabbitMQ did not confirm the publish to "${exchange}"`));
+        } else if (watch.returned) {
+          reject(new ForwardNotRoutedError(messageId, exchange, routingKey));
+        } else {
+          resolve();
+        }
+      };
+      try {
+        channel.publish(exchange, routingKey, message.content, options, settle);
+      } catch (error) {
+        settle(error);
+      }
+    });
+  };
 }
 
 interface ResolvedConsumerOptions<TEvent, TTx extends SqlExecutor> {

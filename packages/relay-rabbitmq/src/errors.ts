@@ -83,12 +83,34 @@ export class InvalidRoutingKeyError extends Error {
   }
 }
 
+/**
+ * The consumer could not forward a failed message for a retry or to the dead-letter exchange
+ * because nothing is bound there to receive it. The message is not acked: it stays in the queue and
+ * is tried again after the next reconnect. Bind a queue to the dead-letter exchange.
+ */
+export class ForwardNotRoutedError extends Error {
+  readonly code = 'EVENTFOLD_RABBIT_FORWARD_NOT_ROUTED' as const;
+  override readonly name = 'ForwardNotRoutedError';
+  constructor(
+    readonly messageId: string | undefined,
+    readonly exchange: string,
+    readonly routingKey: string,
+  ) {
+    super(
+      `Message ${messageId ?? '(without messageId)'} could not be forwarded: exchange "${exchange || '(default)'}" routed ` +
+        `routing key "${routingKey}" to no queue. It stays unacknowledged in its queue; bind a queue to that exchange.`,
+    );
+  }
+}
+
 export const isInvalidRabbitOptionError = (error: unknown): error is InvalidRabbitOptionError =>
   hasCode(error, 'EVENTFOLD_RABBIT_INVALID_OPTION');
 export const isPublishNotConfirmedError = (error: unknown): error is PublishNotConfirmedError =>
   hasCode(error, 'EVENTFOLD_RABBIT_PUBLISH_NOT_CONFIRMED');
 export const isInvalidMessageError = (error: unknown): error is InvalidMessageError =>
   hasCode(error, 'EVENTFOLD_RABBIT_INVALID_MESSAGE');
+export const isForwardNotRoutedError = (error: unknown): error is ForwardNotRoutedError =>
+  hasCode(error, 'EVENTFOLD_RABBIT_FORWARD_NOT_ROUTED');
 export const isInvalidRoutingKeyError = (error: unknown): error is InvalidRoutingKeyError =>
   hasCode(error, 'EVENTFOLD_RABBIT_INVALID_ROUTING_KEY');
 

@@ -19,10 +19,12 @@ export {
   PublishNotConfirmedError,
   InvalidMessageError,
   InvalidRoutingKeyError,
+  ForwardNotRoutedError,
   isInvalidRabbitOptionError,
   isPublishNotConfirmedError,
   isInvalidMessageError,
   isInvalidRoutingKeyError,
+  isForwardNotRoutedError,
 } from './errors';
 export { silentLogger } from './logger';
 export type { Logger } from './logger';
