@@ -489,13 +489,15 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
       reply: `${returned.fields.replyCode} ${returned.fields.replyText}`,
     };
     const entry = eventId === undefined ? undefined : pending.get(eventId);
-    if (config.alternateExchange === undefined || returned.fields.exchange === config.alternateExchange || entry === undefined) {
+    if (config.alternateExchange === undefined) {
       logger.warn(
         fields,
-        config.alternateExchange === undefined
-          ? 'event was unroutable and returned by the broker (no queue bound for its routing key; configure alternateExchange to keep such events)'
-          : 'event was unroutable even on the alternate exchange; bind a queue to it',
+        'event was unroutable and returned by the broker (no queue bound for its routing key; configure alternateExchange to keep such events)',
       );
+      return;
+    }
+    if (returned.fields.exchange === config.alternateExchange || entry === undefined) {
+      logger.error(fields, 'event was unroutable even on the alternate exchange and is not kept anywhere; bind a queue to the alternate exchange');
       return;
     }
     logger.warn({ ...fields, alternateExchange: config.alternateExchange }, 'event was unroutable; sent to the alternate exchange');
