@@ -17,7 +17,7 @@ import {
   type Infra,
 } from '../test/support';
 import { createRabbitConsumer, type ConsumerHandler, type RabbitConsumer } from './consumer';
-import { migrateInbox } from './inbox';
+import { migrateInbox, pruneInbox } from './inbox';
 import { MESSAGE_HEADERS, defaultRoutingKey, toOutgoingMessage } from './message';
 
 type Tx = Parameters<Parameters<NodePgDatabase['transaction']>[0]>[0];
@@ -274,5 +274,16 @@ describe.skipIf(infra === undefined)('createRabbitConsumer (RabbitMQ + PostgreSQ
     } finally {
       await Promise.all(pools.map((p) => p.end()));
     }
+  });
+
+  it('pruneInbox deletes only rows older than the given age, for one consumer or all', async () => {
+    await migrateInbox(db, { schema: 'prune_test' });
+    await db.execute(sql`insert into prune_test.inbox (consumer_name, message_id, received_at) values
+      ('a', 'old-1', now() - interval '3 hours'), ('a', 'new-1', now()),
+      ('b', 'old-2', now() - interval '3 hours'), ('b', 'mid-2', now() - interval '30 minutes')`);
+    expect(await pruneInbox(db, { schema: 'prune_test', consumerName: 'a', olderThanMs: 2 * 3_600_000 })).toBe(1);
+    expect(await pruneInbox(db, { schema: 'prune_test', olderThanMs: 3_600_000 })).toBe(1);
+    const { rows } = await db.execute(sql`select message_id from prune_test.inbox order by message_id`);
+    expect(rows.map((row) => (row as { message_id: string }).message_id)).toEqual(['mid-2', 'new-1']);
   });
 });
