@@ -5,7 +5,7 @@ import { findRabbitMq, uniqueName } from '@eventfold/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fakeLease } from '../test/fake-lease';
 import { collectMessages, deleteTopology, expectVersionOrderPerStream, waitUntil, type Collector } from '../test/support';
-import { createRabbitRelay, type RabbitRelay } from './relay';
+import { createRabbitRelay, type RabbitRelay, type RabbitRelayOptions } from './relay';
 
 const amqpUrl = await findRabbitMq({ purpose: 'relay-rabbitmq tests on store-memory' });
 
@@ -21,7 +21,10 @@ describe.skipIf(amqpUrl === undefined)('createRabbitRelay on store-memory with a
     await deleteTopology(amqpUrl!, { exchanges });
   });
 
-  async function setup(wrap: (store: EventStore) => EventStore = (store) => store): Promise<{ relay: RabbitRelay; collector: Collector; store: ReturnType<typeof createMemoryEventStore>; lease: ReturnType<typeof fakeLease>; checkpoints: ReturnType<typeof createMemoryCheckpointStore> }> {
+  async function setup(
+    wrap: (store: EventStore) => EventStore = (store) => store,
+    routingKey?: RabbitRelayOptions['routingKey'],
+  ): Promise<{ relay: RabbitRelay; collector: Collector; store: ReturnType<typeof createMemoryEventStore>; lease: ReturnType<typeof fakeLease>; checkpoints: ReturnType<typeof createMemoryCheckpointStore> }> {
     const exchange = uniqueName('memory_events');
     exchanges.push(exchange);
     const store = createMemoryEventStore();
@@ -36,6 +39,8 @@ describe.skipIf(amqpUrl === undefined)('createRabbitRelay on store-memory with a
       amqpUrl: amqpUrl!,
       exchange,
       name: 'memory-relay',
+      ...(routingKey === undefined ? {} : { routingKey }),
+      reconnectBackoff: { initialMs: 20, maxMs: 100 },
       batchSize: 20,
       maxInFlight: 40,
       pollIntervalMs: 100,
@@ -117,5 +122,25 @@ describe.skipIf(amqpUrl === undefined)('createRabbitRelay on store-memory with a
     expect(saved).toMatchObject({ status: 'stopped', checkpoint: { position: await store.headPosition() } });
     expect(relay.metrics()).toMatchObject({ state: 'stopped', publishedTotal: 30, inFlight: 0 });
     await collector.waitUntil((received) => received.length === 30, 5000);
+  });
+
+  it('never skips an event whose routing key cannot be computed: it retries until the function works', async () => {
+    let failing = true;
+    const { relay, collector, store, checkpoints } = await setup(undefined, (event) => {
+      if (failing && event.type === 'Odd') throw new Error('no route for Odd yet');
+      return `event.${event.type}`;
+    });
+    await store.append('cart-1', [{ type: 'Even', data: {} }]);
+    const odd = await store.append('cart-1', [{ type: 'Odd', data: {} }]);
+    await store.append('cart-1', [{ type: 'Even', data: {} }]);
+    relay.start();
+    await waitUntil(() => (relay.metrics().lastError ?? '').includes(odd.events[0]!.id), 5000, () => JSON.stringify(relay.metrics()));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(collector.received.map((m) => String(m.raw.properties.type))).not.toContain('Odd');
+    expect(collector.received.every((m) => m.version === 1)).toBe(true); // nothing after the stuck event
+    expect((await checkpoints.load('memory-relay'))?.checkpoint.position ?? 0).toBeLessThan(odd.events[0]!.globalPosition);
+    failing = false;
+    await collector.waitUntil((received) => received.some((m) => m.version === 3), 5000);
+    expectVersionOrderPerStream(collector.received);
   });
 });
