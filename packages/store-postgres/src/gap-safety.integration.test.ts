@@ -40,9 +40,10 @@ class Follower {
 
   constructor(private readonly store: PostgresEventStore) {}
 
-  async poll(): Promise<void> {
+  /** Reads to the end of what is readable now; `through` another store (e.g. one that settles). */
+  async poll(through: PostgresEventStore = this.store): Promise<void> {
     for (;;) {
-      const page = await this.store.readAll({ after: this.checkpoint, limit: 500 });
+      const page = await through.readAll({ after: this.checkpoint, limit: 500 });
       this.delivered.push(...page.events);
       this.checkpoint = page.checkpoint;
       if (!page.hasMore) return;
@@ -83,7 +84,13 @@ describe.skipIf(fixture === undefined)('gap-safe readAll under out-of-order comm
   if (fixture === undefined) return;
   // settleMs 0: the reader never waits for the horizon, so it reads at the bleeding edge.
   const store = createPostgresEventStore({ db: fixture.db, settleMs: 0 });
-  afterAll(() => store.close());
+  // The horizon is cluster-wide: other test files hold transactions open on the same server. Reads
+  // that must see what just committed go through a store that settles (waits for the horizon).
+  const settled = createPostgresEventStore({ db: fixture.db, settleMs: 20_000 });
+  afterAll(async () => {
+    await store.close();
+    await settled.close();
+  });
 
   it('does not pass an open transaction A while B and C commit, and delivers A once after it commits; a naive poller loses A', async () => {
     const follower = new Follower(store);
@@ -113,14 +120,14 @@ describe.skipIf(fixture === undefined)('gap-safe readAll under out-of-order comm
 
     a.commit();
     await a.finished;
-    await follower.poll();
+    await follower.poll(settled);
     await naive.poll();
 
     expect(follower.count(eventA.id)).toBe(1);
     expect(follower.count(b.events[0]!.id)).toBe(1);
     expect(follower.count(c.events[0]!.id)).toBe(1);
     // No checkpoint handed out while A was open reached A's own checkpoint.
-    const all = await store.readAll({ after: START, limit: 100_000 });
+    const all = await settled.readAll({ after: START, limit: 100_000 });
     const checkpointOfA = all.checkpoints[all.events.findIndex((event) => event.id === eventA.id)]!;
     for (const checkpoint of handedOutWhileOpen) expect(compareCheckpoints(checkpoint, checkpointOfA)).toBeLessThan(0);
     // The naive poller never sees A: it lost the event for good.
@@ -129,7 +136,7 @@ describe.skipIf(fixture === undefined)('gap-safe readAll under out-of-order comm
 
   it('never delivers the event of a rolled-back transaction, and moves on past it', async () => {
     const follower = new Follower(store);
-    await follower.poll();
+    await follower.poll(settled);
     const a = openTransaction(store, `slow-${randomUUID()}`);
     const eventA = await a.event;
     const b = await store.append(`fast-${randomUUID()}`, [{ type: 'B', data: {} }]);
@@ -137,13 +144,13 @@ describe.skipIf(fixture === undefined)('gap-safe readAll under out-of-order comm
     expect(follower.count(b.events[0]!.id)).toBe(0);
     a.rollBack();
     await a.finished;
-    await follower.poll();
+    await follower.poll(settled);
     expect(follower.count(eventA.id)).toBe(0);
     expect(follower.count(b.events[0]!.id)).toBe(1);
   });
 
   it("does not return a reader's own uncommitted events, nor pass them, inside its transaction", async () => {
-    const before = (await store.readAll({ after: START, limit: 100_000 })).checkpoint;
+    const before = (await settled.readAll({ after: START, limit: 100_000 })).checkpoint;
     let inside: { ids: string[]; checkpoint: GlobalCheckpoint } | undefined;
     const own = await store.withTransaction(async ({ store: tx }) => {
       const result = await tx.append(`own-${randomUUID()}`, [{ type: 'Own', data: {} }]);
@@ -152,7 +159,7 @@ describe.skipIf(fixture === undefined)('gap-safe readAll under out-of-order comm
       return result.events[0]!;
     });
     expect(inside?.ids).not.toContain(own.id);
-    const after = await store.readAll({ after: inside!.checkpoint });
+    const after = await settled.readAll({ after: inside!.checkpoint });
     expect(after.events.map((event) => event.id)).toContain(own.id);
   });
 
@@ -205,7 +212,7 @@ describe.skipIf(fixture === undefined)('gap-safe readAll under out-of-order comm
     };
 
     const follower = new Follower(store);
-    await follower.poll();
+    await follower.poll(settled);
     const startAt = follower.delivered.length;
     const naive = new NaivePoller(fixture.pool);
     await naive.poll();
@@ -219,7 +226,7 @@ describe.skipIf(fixture === undefined)('gap-safe readAll under out-of-order comm
     await Promise.all(Array.from({ length: writers }, writer));
     done = true;
     await reading;
-    await follower.poll();
+    await follower.poll(settled);
     await naive.poll();
 
     const delivered = follower.delivered.slice(startAt);

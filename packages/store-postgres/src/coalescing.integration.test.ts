@@ -1,0 +1,108 @@
+import { randomUUID } from 'node:crypto';
+import { isConcurrencyError, isDuplicateEventIdError, type AppendResult } from '@eventfold/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createPostgresEventStore } from './event-store';
+import { serverFixture } from './test-support/databases';
+
+const fixture = await serverFixture('the write-coalescing tests');
+
+describe.skipIf(fixture === undefined)('write coalescing', () => {
+  afterAll(async () => {
+    await fixture?.dispose();
+  });
+  if (fixture === undefined) return;
+  const { db, pool } = fixture;
+  const store = createPostgresEventStore({ db, coalesce: { maxConcurrentBatches: 1 } });
+  const plain = createPostgresEventStore({ db });
+  afterAll(async () => {
+    await store.close();
+    await plain.close();
+  });
+
+  /** The distinct transaction ids that wrote these events: one means one statement, one commit. */
+  async function transactionsOf(results: readonly AppendResult[]): Promise<number> {
+    const ids = results.flatMap((result) => result.events.map((event) => event.id));
+    const { rows } = await pool.query<{ n: string }>(
+      'select count(distinct transaction_id)::text as n from eventfold.events where event_id = any($1::uuid[])',
+      [ids],
+    );
+    return Number(rows[0]?.n);
+  }
+
+  it('merges concurrent appends into one commit and gives each caller its own result or error', async () => {
+    const existing = await Promise.all(
+      Array.from({ length: 4 }, () => plain.append(`order-${randomUUID()}`, [{ type: 'Placed', data: {} }])),
+    );
+    const retried = existing[0]!;
+    const calls = [
+      // new streams
+      ...Array.from({ length: 8 }, (_, n) =>
+        store.append(`order-${randomUUID()}`, [{ type: 'Placed', data: { n } }], { expectedVersion: 'no_stream' }),
+      ),
+      // stale expected versions
+      store.append(existing[1]!.streamId, [{ type: 'Paid', data: {} }], { expectedVersion: 0 }),
+      store.append(existing[2]!.streamId, [{ type: 'Paid', data: {} }], { expectedVersion: 5 }),
+      // an identical retry of an earlier append
+      store.append(retried.streamId, [{ id: retried.events[0]!.id, type: 'Placed', data: {} }], { expectedVersion: 'no_stream' }),
+      // a used id in another stream
+      store.append(`order-${randomUUID()}`, [{ id: retried.events[0]!.id, type: 'Placed', data: {} }]),
+      // a matching expected version on an existing stream
+      store.append(existing[3]!.streamId, [{ type: 'Paid', data: {} }, { type: 'Shipped', data: {} }], { expectedVersion: 1 }),
+    ];
+    const outcomes = await Promise.allSettled(calls);
+    const fulfilled = outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : undefined));
+    const errors = outcomes.map((outcome) => (outcome.status === 'rejected' ? (outcome.reason as unknown) : undefined));
+
+    const appended = fulfilled.slice(0, 8);
+    for (const result of appended) expect(result).toMatchObject({ nextExpectedVersion: 1, idempotent: false });
+    expect(isConcurrencyError(errors[8])).toBe(true);
+    expect(errors[8]).toMatchObject({ streamId: existing[1]!.streamId, expected: 0, actual: 1 });
+    expect(errors[9]).toMatchObject({ streamId: existing[2]!.streamId, expected: 5, actual: 1 });
+    expect(fulfilled[10]).toMatchObject({ idempotent: true, nextExpectedVersion: 1 });
+    expect(fulfilled[10]?.events[0]?.globalPosition).toBe(retried.events[0]!.globalPosition);
+    expect(isDuplicateEventIdError(errors[11])).toBe(true);
+    expect(fulfilled[12]?.events.map((event) => event.version)).toEqual([2, 3]);
+
+    // Every successful append of the batch was written by one transaction.
+    const written = [...appended, fulfilled[12]].filter((result): result is AppendResult => result !== undefined);
+    expect(written).toHaveLength(9);
+    expect(await transactionsOf(written)).toBe(1);
+    // Refused appends wrote nothing.
+    expect(await plain.streamVersion(existing[1]!.streamId)).toBe(1);
+    expect(await plain.streamVersion(existing[2]!.streamId)).toBe(1);
+  });
+
+  it('orders appends to one stream across batches, in submission order', async () => {
+    const streamId = `cart-${randomUUID()}`;
+    const results = await Promise.all(
+      [0, 1, 2, 3, 4].map((expectedVersion) => store.append(streamId, [{ type: 'Added', data: { expectedVersion } }], { expectedVersion })),
+    );
+    expect(results.map((result) => result.nextExpectedVersion)).toEqual([1, 2, 3, 4, 5]);
+    const events = [];
+    for await (const event of store.readStream(streamId)) events.push(event.data);
+    expect(events).toEqual([0, 1, 2, 3, 4].map((expectedVersion) => ({ expectedVersion })));
+  });
+
+  it('runs the appends of a failed batch one by one: a racing duplicate id fails only its own caller', async () => {
+    const shared = randomUUID();
+    const outcomes = await Promise.allSettled([
+      store.append(`order-${randomUUID()}`, [{ id: shared, type: 'Placed', data: {} }]),
+      store.append(`order-${randomUUID()}`, [{ id: shared, type: 'Placed', data: {} }]),
+      store.append(`order-${randomUUID()}`, [{ type: 'Placed', data: {} }]),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'fulfilled', 'rejected']);
+    const rejected = outcomes.find((outcome) => outcome.status === 'rejected');
+    expect(isDuplicateEventIdError(rejected?.reason)).toBe(true);
+    expect(outcomes[2]?.status).toBe('fulfilled');
+  });
+
+  it('settles pending appends before close() returns, and refuses appends afterwards', async () => {
+    const closing = createPostgresEventStore({ db, coalesce: true });
+    const pending = Array.from({ length: 10 }, () => closing.append(`order-${randomUUID()}`, [{ type: 'Placed', data: {} }]));
+    await closing.close();
+    for (const result of await Promise.all(pending)) expect(result.nextExpectedVersion).toBe(1);
+    await expect(closing.append(`order-${randomUUID()}`, [{ type: 'Placed', data: {} }])).rejects.toMatchObject({
+      code: 'EVENTFOLD_PG_STORE_CLOSED',
+    });
+  });
+});
