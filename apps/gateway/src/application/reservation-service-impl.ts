@@ -72,15 +72,15 @@ export function createReservationService<TState, TCommand>(
     options.snapshots !== undefined && aggregate.snapshot !== undefined && (options.snapshotEvery ?? 0) > 0
       ? { snapshots: options.snapshots, snapshotEvery: options.snapshotEvery }
       : {};
-  const repositoryOn = (eventStore: EventStore) =>
+  const repositoryOn = (eventStore: EventStore, withSnapshots: boolean) =>
     createAggregateRepository<TState, ReservationEvent, TCommand>({
       store: eventStore,
       aggregate,
       onAppended: inline,
       logger: options.logger,
-      ...snapshotOptions,
+      ...(withSnapshots ? snapshotOptions : {}),
     });
-  const repository = repositoryOn(store);
+  const repository = repositoryOn(store, true);
   const handle = createCommandHandler(repository, { maxRetries: options.maxRetries ?? 3, logger: options.logger });
 
   const metadataOf = (context: CommandContext) => ({ correlationId: context.correlationId });
@@ -179,7 +179,9 @@ export function createReservationService<TState, TCommand>(
         const view = await store.withTransaction(async (scope) => {
           const tx = scope.tx as GatewayDatabase;
           if (!(await idempotency.claim(tx, key, fingerprint))) throw new KeyAlreadyUsed();
-          const inTransaction = createCommandHandler(repositoryOn(scope.store), { maxRetries: 0 });
+          // No snapshots here: the snapshot store reads outside the transaction (and a new
+          // reservation has none), which on single-connection PGlite would wait for this transaction.
+          const inTransaction = createCommandHandler(repositoryOn(scope.store, false), { maxRetries: 0 });
           const result = await inTransaction(reservationId, domain.create(reservationId, command), {
             metadata: metadataOf(context),
           });
