@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 // Runs the gateway CLI from its TypeScript sources (the app is not published, so it is never built).
-import { spawnSync } from 'node:child_process';
+// Signals are forwarded, so Ctrl-C or `kill` stops the gateway gracefully, not just this wrapper.
+import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.ts');
-const result = spawnSync(
+const child = spawn(
   process.execPath,
   ['--conditions=@eventfold/source', '--import', 'tsx', cli, ...process.argv.slice(2)],
   { stdio: 'inherit' },
 );
-process.exit(result.status ?? 1);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => child.kill(signal));
+}
+child.on('exit', (code, signal) => {
+  process.exit(code ?? (signal === null ? 1 : 128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1)));
+});
