@@ -1,3 +1,4 @@
+import { LeaseLostError } from '@eventfold/store-postgres';
 import type { CheckpointStatus, CheckpointStore, GlobalCheckpoint } from '@eventfold/core';
 import type { DeadLetter, NewDeadLetter, ProjectionVersion, ProjectorTarget, RunnerLease, TargetUnit } from './target';
 
@@ -130,10 +131,7 @@ function assertLease(state: MemoryProjectorState, lease: RunnerLease): void {
   const name = memoryLeaseNames.get(lease);
   const row = name === undefined ? undefined : state.leases.get(name);
   if (row === undefined || row.ownerId !== lease.ownerId || row.expiresAt <= Date.now()) {
-    throw Object.assign(new Error(`Lease "${name ?? '?'}" is no longer held by ${lease.ownerId}; this runner must stop writing.`), {
-      code: 'EVENTFOLD_LEASE_LOST',
-      name: 'LeaseLostError',
-    });
+    throw new LeaseLostError(name ?? '(unknown)', lease.ownerId);
   }
 }
 

@@ -41,6 +41,9 @@ export function createPostgresTarget(db: ProjectionDatabase, schema: string, aut
       if (inner === undefined) throw new Error('This lease was not made by the PostgreSQL target.');
       return db.transaction(async (tx) => {
         await inner.assertHeld(asSqlExecutor(tx));
+        // Safe without waiting for the WAL flush: the read model and its checkpoint commit together,
+        // so a server crash that loses this commit loses both, and the runner applies the batch again.
+        await tx.execute(sql`set local synchronous_commit to off`);
         const checkpoints = createPostgresCheckpointStore({ db: tx, schema });
         return fn({
           tx,

@@ -633,13 +633,13 @@ export class ProjectionRunner {
       eventType: event.type,
       streamId: event.streamId,
       globalPosition: event.globalPosition,
-      errorName: cause instanceof Error ? cause.name : 'Error',
-      errorMessage: messageOf(cause),
-      errorStack: cause instanceof Error ? (cause.stack ?? null) : null,
+      errorName: storableText(cause instanceof Error ? cause.name : 'Error', 200),
+      errorMessage: storableText(messageOf(cause), 4000),
+      errorStack: cause instanceof Error && cause.stack !== undefined ? storableText(cause.stack, 16_000) : null,
       attempts: failure.attempts,
     };
     const stopping = onPoisonEvent === 'park-and-stop';
-    const lastError = `event ${event.id} (${event.type}) parked after ${failure.attempts} attempts: ${letter.errorMessage}`;
+    const lastError = storableText(`event ${event.id} (${event.type}) parked after ${failure.attempts} attempts: ${letter.errorMessage}`, 4000);
     await this.#withInfrastructureRetry(
       () =>
         this.#unit(async (unit) => {
@@ -770,6 +770,12 @@ export class ProjectionRunner {
 /** The checkpoint and lease name of one version of a projection. */
 export function checkpointNameOf(projection: Pick<Projection, 'name' | 'version'>): string {
   return `projection:${projection.name}:v${projection.version}`;
+}
+
+/** Text PostgreSQL can store (no NUL) and of bounded size: error messages come from anywhere. */
+function storableText(text: string, maxLength: number): string {
+  const clean = text.replaceAll('\u0000', '\uFFFD');
+  return clean.length > maxLength ? `${clean.slice(0, maxLength - 3)}...` : clean;
 }
 
 function stateOf(status: CheckpointStatus): ProjectionState {
