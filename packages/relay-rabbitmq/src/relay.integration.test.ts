@@ -11,6 +11,7 @@ import {
   deleteTopology,
   expectVersionOrderPerStream,
   resolveInfra,
+  observeWaits,
   waitUntil,
   type Collector,
   type Infra,
@@ -289,5 +290,35 @@ describe.skipIf(infra === undefined)('createRabbitRelay (RabbitMQ + PostgreSQL)'
     const after = (await test.checkpoints.load('relay'))!.checkpoint;
     expect(compareCheckpoints(after, checkpointWhileOpen)).toBeGreaterThan(0);
     expect(c.events[0]!.globalPosition).toBeGreaterThan(aPosition);
+  });
+
+  it('polls quickly while a foreign transaction holds committed events back, since its end sends no notification', async () => {
+    const { test, exchange, schema } = await setup();
+    const collector = await collect(exchange);
+    const observed = observeWaits(test.store);
+    const relay = relayFor(test, schema, { exchange, store: observed.store, pollIntervalMs: 20_000 });
+    relay.start();
+    await waitUntil(() => relay.metrics().state === 'running', 10_000);
+    // A transaction that writes no event (so it never notifies) but holds the horizon back.
+    const foreign = await test.pool.connect();
+    try {
+      await foreign.query('begin');
+      await foreign.query('select pg_current_xact_id()');
+      await test.store.append(`order-${randomUUID()}`, [{ type: 'HeldBack', data: {} }]);
+      const waitsBefore = observed.waits.length;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      expect(collector.received).toHaveLength(0);
+      expect(relay.metrics().lagEvents).toBe(1);
+      expect(relay.metrics().lagMs).toBeGreaterThan(500);
+      const heldBackWaits = observed.waits.slice(waitsBefore);
+      expect(heldBackWaits.length).toBeGreaterThanOrEqual(2);
+      expect(Math.max(...heldBackWaits)).toBeLessThanOrEqual(250);
+      await foreign.query('commit');
+    } finally {
+      foreign.release();
+    }
+    await collector.waitUntil((received) => received.length === 1, 15_000); // well before the 20 s poll
+    await waitUntil(() => relay.metrics().lagEvents === 0 && relay.metrics().lagMs === 0, 5000);
+    expect(observed.waits.at(-1)).toBe(20_000); // caught up: back to the normal interval
   });
 });

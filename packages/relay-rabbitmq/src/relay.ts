@@ -114,6 +114,7 @@ interface Pending {
 }
 
 const HEAD_REFRESH_MS = 1000;
+const HELD_BACK_MAX_WAIT_MS = 250;
 
 /**
  * Creates the RabbitMQ relay: at-least-once publication of every committed event, in feed order,
@@ -143,6 +144,10 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
   let maxConfirmedPosition = 0;
   /** The highest position read from the feed or reported by `headPosition()`. */
   let headPosition = 0;
+  /** The highest position read from the feed (or the checkpoint's, at start). */
+  let maxReadPosition = 0;
+  /** Current short poll while committed events are held back by the read horizon (0: not held back). */
+  let heldBackWaitMs = 0;
   let headCheckedAt = 0;
   let caughtUp = false;
   let oldestUnpublishedAt: Date | undefined;
@@ -297,6 +302,9 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
       const stored = (await checkpoints.load(name))?.checkpoint ?? START;
       savedCheckpoint = stored;
       let readPosition = stored;
+      // Positions are not in feed order, so these are estimates (for the lag metric and idle polling).
+      maxReadPosition = Math.max(maxReadPosition, stored.position);
+      maxConfirmedPosition = Math.max(maxConfirmedPosition, stored.position);
       if (confirmedCheckpoint !== undefined && compareCheckpoints(confirmedCheckpoint, stored) > 0 && (await ensureFreshLease())) {
         // Confirmed by the broker in an earlier session but not saved before it failed.
         await checkpoints.save(name, confirmedCheckpoint, { status: 'running', lastError: null });
@@ -377,7 +385,8 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
           caughtUp = false;
           const first = page.events[0];
           oldestUnpublishedAt ??= first?.occurredAt;
-          for (const event of page.events) if (event.globalPosition > headPosition) headPosition = event.globalPosition;
+          for (const event of page.events) if (event.globalPosition > maxReadPosition) maxReadPosition = event.globalPosition;
+          if (maxReadPosition > headPosition) headPosition = maxReadPosition;
           await refreshHead();
           if (!(await ensureFreshLease())) {
             leaseLost = true;
@@ -406,14 +415,11 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
         }
         readPosition = page.checkpoint;
         if (page.hasMore || session.signal.aborted) continue;
-        if (page.events.length === 0 && window.isSettled) {
-          caughtUp = true;
-          oldestUnpublishedAt = undefined;
-        }
-        // Returns at once when more is readable, else on a notification or after pollIntervalMs.
+        const waitMs = page.events.length === 0 ? await idleWaitMs(window) : config.pollIntervalMs;
+        // Returns at once when more is readable, else on a notification or after waitMs.
         // Stores may reject when the signal aborts; a stop, failure or lost lease is handled below.
         await store
-          .waitForEvents(readPosition, { signal: session.signal, timeoutMs: config.pollIntervalMs })
+          .waitForEvents(readPosition, { signal: session.signal, timeoutMs: waitMs })
           .catch((error: unknown) => {
             if (!session.signal.aborted) throw error;
           });
@@ -462,6 +468,30 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * How long to wait after an empty read. Committed events the gap-safe feed does not show yet mean
+   * a transaction elsewhere holds the read horizon back; it may end without any notification, so
+   * look again soon (10 ms, doubling up to 250 ms). Otherwise the relay is caught up.
+   */
+  async function idleWaitMs(window: PublishWindow): Promise<number> {
+    const head = await store.headPosition();
+    headCheckedAt = Date.now();
+    if (head > headPosition) headPosition = head;
+    if (head > maxReadPosition) {
+      caughtUp = false;
+      // Their occurredAt is unknown until they can be read: count the lag from when it was seen.
+      oldestUnpublishedAt ??= new Date();
+      heldBackWaitMs = Math.min(config.pollIntervalMs, HELD_BACK_MAX_WAIT_MS, Math.max(10, heldBackWaitMs * 2));
+      return heldBackWaitMs;
+    }
+    heldBackWaitMs = 0;
+    if (window.isSettled) {
+      caughtUp = true;
+      oldestUnpublishedAt = undefined;
+    }
+    return config.pollIntervalMs;
   }
 
   async function refreshHead(): Promise<void> {

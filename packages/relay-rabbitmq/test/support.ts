@@ -2,6 +2,7 @@
 // a plain collecting consumer, targeted connection kills, and topology cleanup.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { EventStore } from '@eventfold/core';
 import { createServerTestDatabase, findRabbitMq, uniqueName, type TestDatabase } from '@eventfold/testing';
 import amqp, { type ConsumeMessage } from 'amqplib';
 import { expect } from 'vitest';
@@ -165,4 +166,24 @@ export function expectVersionOrderPerStream(received: readonly ReceivedMessage[]
     // A lower version is a duplicate of one already seen: allowed (at-least-once).
   }
   expect(outOfOrder.slice(0, 5)).toEqual([]);
+}
+
+/** The same store, recording the `timeoutMs` of every `waitForEvents` call (how the relay polls). */
+export function observeWaits(base: EventStore): { store: EventStore; waits: number[] } {
+  const waits: number[] = [];
+  const store: EventStore = {
+    append: (...args) => base.append(...args),
+    readStream: (...args) => base.readStream(...args),
+    readAll: (...args) => base.readAll(...args),
+    streamVersion: (...args) => base.streamVersion(...args),
+    streamExists: (...args) => base.streamExists(...args),
+    streamInfo: (...args) => base.streamInfo(...args),
+    headPosition: () => base.headPosition(),
+    withTransaction: (fn) => base.withTransaction(fn),
+    waitForEvents: (after, options) => {
+      waits.push(options?.timeoutMs ?? Number.NaN);
+      return base.waitForEvents(after, options);
+    },
+  };
+  return { store, waits };
 }
