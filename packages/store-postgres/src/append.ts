@@ -27,6 +27,22 @@ export const CONFLICT = 2;
 /** The stream's last writer is a younger transaction: retry in a new transaction. */
 export const FEED_ORDER = 3;
 
+/** Parameters of append_stream for one append. */
+export function appendStreamParams(item: PreparedAppend, channel: string | null): unknown[] {
+  const count = item.events.length;
+  const ids = new Array<string>(count);
+  const types = new Array<string>(count);
+  const data = new Array<string>(count);
+  const metadata = new Array<string>(count);
+  item.events.forEach((event, index) => {
+    ids[index] = event.id;
+    types[index] = event.type;
+    data[index] = event.dataJson;
+    metadata[index] = event.metadataJson;
+  });
+  return [item.streamId, item.streamType, encodeExpectedVersion(item.expectedVersion), ids, types, data, metadata, channel];
+}
+
 /** Parameters of append_events for appends to distinct streams, in order. */
 export function appendParams(items: readonly PreparedAppend[], channel: string | null): unknown[] {
   const streamIds: string[] = [];

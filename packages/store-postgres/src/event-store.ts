@@ -26,6 +26,7 @@ import {
   APPENDED,
   FEED_ORDER,
   appendParams,
+  appendStreamParams,
   appendedResult,
   isEventIdRace,
   refusedResult,
@@ -287,6 +288,10 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
 
   async #runAppendStatement(items: readonly PreparedAppend[]): Promise<readonly AppendRow[]> {
     const channel = this.tracking.kind === 'in-transaction' && this.shared.notify ? this.shared.channel : null;
+    const [only] = items;
+    if (items.length === 1 && only !== undefined) {
+      return this.client.query<AppendRow>(this.shared.statements.appendStream, appendStreamParams(only, channel));
+    }
     return this.client.query<AppendRow>(this.shared.statements.append, appendParams(items, channel));
   }
 

@@ -1,5 +1,5 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import { START, compareCheckpoints, type GlobalCheckpoint, type RecordedEvent } from '@eventfold/core';
+import { START, compareCheckpoints, isConcurrencyError, type GlobalCheckpoint, type RecordedEvent } from '@eventfold/core';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isFeedOrderConflictError } from './errors';
@@ -161,6 +161,31 @@ describe.skipIf(fixture === undefined)('gap-safe readAll under out-of-order comm
     expect(inside?.ids).not.toContain(own.id);
     const after = await settled.readAll({ after: inside!.checkpoint });
     expect(after.events.map((event) => event.id)).toContain(own.id);
+  });
+
+  it('refuses, inside a transaction, an append that would sort before the stream\'s last events', async () => {
+    const contested = `contested-${randomUUID()}`;
+    await store.append(contested, [{ type: 'Opened', data: {} }]);
+    let refusal: unknown;
+    await store
+      .withTransaction(async ({ store: older }) => {
+        // This transaction takes its id now, before the younger one below.
+        await older.append(`other-${randomUUID()}`, [{ type: 'Noted', data: {} }]);
+        await store.append(contested, [{ type: 'Younger', data: {} }], { expectedVersion: 1 });
+        refusal = await older.append(contested, [{ type: 'Older', data: {} }], { expectedVersion: 2 }).catch((e: unknown) => e);
+        throw refusal;
+      })
+      .catch(() => undefined);
+    expect(isFeedOrderConflictError(refusal)).toBe(true);
+    expect(isConcurrencyError(refusal)).toBe(true); // repositories retry it like any conflict
+    expect(refusal).toMatchObject({ streamId: contested, actual: 2 });
+    // Retried in a new transaction, it succeeds and keeps the stream in version order in the feed.
+    await store.withTransaction(async ({ store: retry }) => {
+      await retry.append(contested, [{ type: 'Older', data: {} }], { expectedVersion: 2 });
+    });
+    const inFeed: string[] = [];
+    for await (const event of settled.readByStreamType('contested')) if (event.streamId === contested) inFeed.push(event.type);
+    expect(inFeed).toEqual(['Opened', 'Younger', 'Older']);
   });
 
   it('delivers every committed event exactly once, streams in version order: 16 writers, random delays, 20k events', async () => {

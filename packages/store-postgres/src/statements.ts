@@ -7,7 +7,10 @@ import { quoteIdentifier } from './schema-name';
  */
 export interface StoreStatements {
   readonly schema: string;
+  /** append_events: a batch of appends to distinct streams. */
   readonly append: Statement;
+  /** append_stream: one append, the fast path. */
+  readonly appendStream: Statement;
   readonly recordedByIds: Statement;
   readonly streamForwards: Statement;
   readonly streamBackwards: Statement;
@@ -45,6 +48,10 @@ export function storeStatements(schema: string): StoreStatements {
     append: preparedStatement(
       `select item, status, stream_version, stream_type, positions, occurred_at
          from ${s}.append_events($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text)`,
+    ),
+    appendStream: preparedStatement(
+      `select 1 as item, status, stream_version, stream_type, positions, occurred_at
+         from ${s}.append_stream($1::text, $2::text, $3::bigint, $4::text[], $5::text[], $6::text[], $7::text[], $8::text)`,
     ),
     recordedByIds: preparedStatement(
       `select ${EVENT_COLUMNS}, (e.data = c.data::jsonb) as same_data
