@@ -55,7 +55,7 @@ describe.skipIf(infra === undefined)('createRabbitConsumer (RabbitMQ + PostgreSQ
     await connection?.close().catch(() => undefined);
     await deleteTopology(amqpUrl, {
       exchanges: [exchange, deadLetters, ...extraExchanges],
-      queues: queues.flatMap((queue) => [queue, `${queue}.retry-150ms`, `${queue}.retry-1000ms`]),
+      queues: queues.flatMap((queue) => [queue, `${queue}.retry-150ms`, `${queue}.retry-1000ms`, `${queue}.retry-1500ms`]),
     });
     await pool?.end();
     await database.dispose();
@@ -100,7 +100,7 @@ describe.skipIf(infra === undefined)('createRabbitConsumer (RabbitMQ + PostgreSQ
   function startConsumer(
     name: string,
     handler: ConsumerHandler<RecordedEvent, Tx>,
-    extra: { bindings?: string[]; maxAttempts?: number; deadLetterExchange?: string } = {},
+    extra: { bindings?: string[]; maxAttempts?: number; deadLetterExchange?: string; retryDelayMs?: number } = {},
   ): Promise<RabbitConsumer> {
     const queue = uniqueName(`q_${name}`);
     queues.push(queue);
@@ -113,7 +113,7 @@ describe.skipIf(infra === undefined)('createRabbitConsumer (RabbitMQ + PostgreSQ
       inbox: { db, schema: 'app', consumerName: name },
       prefetch: 20,
       maxAttempts: extra.maxAttempts ?? 3,
-      retryDelayMs: 150,
+      retryDelayMs: extra.retryDelayMs ?? 150,
       deadLetterExchange: extra.deadLetterExchange ?? deadLetters,
       reconnectBackoff: { initialMs: 20, maxMs: 200 },
     });
@@ -153,12 +153,16 @@ describe.skipIf(infra === undefined)('createRabbitConsumer (RabbitMQ + PostgreSQ
 
   it('dead-letters a poison message after maxAttempts while the other messages keep flowing', async () => {
     const poison = makeEvent('SomethingHappened', { poison: true });
-    const consumer = await startConsumer('poison', async (event, { tx }) => {
-      if (event.id === poison.id) throw new Error('cannot handle this one');
-      await tx.execute(sql`insert into app.applied (event_id, consumer) values (${event.id}, 'poison')`);
-    });
+    const consumer = await startConsumer(
+      'poison',
+      async (event, { tx }) => {
+        if (event.id === poison.id) throw new Error('cannot handle this one');
+        await tx.execute(sql`insert into app.applied (event_id, consumer) values (${event.id}, 'poison')`);
+      },
+      { retryDelayMs: 1500 },
+    );
     await publish(poison);
-    const others = Array.from({ length: 40 }, (_, i) => makeEvent('SomethingHappened', { i }));
+    const others = Array.from({ length: 20 }, (_, i) => makeEvent('SomethingHappened', { i }));
     for (const event of others) await publish(event);
     // All the others are handled while the poison message is still waiting between its attempts.
     await waitUntil(() => consumer.metrics().handled === others.length, 10_000);
