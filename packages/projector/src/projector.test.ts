@@ -147,6 +147,22 @@ describe('createProjector on store-memory', () => {
     expect(totals.of(1).get('tally-a')).toBe(3);
   });
 
+  it('never overwrites a checkpoint it could not load when it stops', async () => {
+    await checkpoints.save('projection:tally:v1', { transactionId: 7, position: 7 });
+    const broken: CheckpointStore = {
+      load: async () => {
+        throw Object.assign(new Error('connection reset'), { code: 'ECONNRESET' });
+      },
+      save: (name, checkpoint, options) => checkpoints.save(name, checkpoint, options),
+      delete: (name) => checkpoints.delete(name),
+    };
+    const projector = make({ checkpoints: broken, projections: [tallyProjection(new Totals())] });
+    await projector.start();
+    await expect.poll(async () => (await projector.status().catch(() => []))[0]?.leaseHeld ?? true).toBe(true);
+    await projector.stop();
+    expect((await checkpoints.load('projection:tally:v1'))?.checkpoint).toEqual({ transactionId: 7, position: 7 });
+  });
+
   it('reports lag while it is behind', async () => {
     const totals = new Totals();
     await appendAmounts(store, 'tally-a', [1, 2, 3]);

@@ -136,6 +136,8 @@ export class ProjectionRunner {
   #rebuildRequest: RebuildRequest | undefined;
   #tracker: ProgressTracker | undefined;
   #activeRebuild: RebuildRequest | undefined;
+  /** True once the current leadership loaded the stored checkpoint (before that, ours is not to be saved). */
+  #checkpointLoaded = false;
 
   constructor(settings: RunnerSettings) {
     this.#settings = settings;
@@ -354,7 +356,7 @@ export class ProjectionRunner {
   async #leave(graceful: boolean): Promise<void> {
     const { logger } = this.#settings;
     if (this.#lease.held) {
-      if (graceful && this.#state !== 'failed') {
+      if (graceful && this.#state !== 'failed' && this.#checkpointLoaded) {
         await this.#settings.target
           .transaction(this.#lease, (unit) => unit.saveCheckpoint(this.#checkpointName, this.#checkpoint, { status: 'stopped' }))
           .catch((error: unknown) => logger.warn({ projection: this.name, ...errorFields(error) }, 'could not record the stop'));
@@ -398,9 +400,11 @@ export class ProjectionRunner {
 
   async #lead(signal: AbortSignal): Promise<void> {
     const { target, logger } = this.#settings;
+    this.#checkpointLoaded = false;
     const stored = await target.loadCheckpoint(this.#checkpointName);
     this.#checkpoint = stored?.checkpoint ?? START;
     this.#lastSavedCheckpoint = this.#checkpoint;
+    this.#checkpointLoaded = true;
     const mine = (await target.versions(this.name)).find((v) => v.version === this.#projection.version);
     this.#versionState = mine?.state ?? 'unregistered';
     if (this.#versionState === 'building') {
@@ -611,13 +615,18 @@ export class ProjectionRunner {
     this.#checkpoint = page.checkpoint;
     this.#savedAt(page.checkpoint);
     this.#applied += page.events.length;
-    this.#settings.onBatch?.({
-      projection: this.name,
-      version: this.#projection.version,
-      events: page.events,
-      checkpoint: page.checkpoint,
-      durationMs,
-    });
+    try {
+      this.#settings.onBatch?.({
+        projection: this.name,
+        version: this.#projection.version,
+        events: page.events,
+        checkpoint: page.checkpoint,
+        durationMs,
+      });
+    } catch (error) {
+      // A metrics callback must not stop the projection.
+      this.#settings.logger.warn({ projection: this.name, ...errorFields(error) }, 'onBatch threw');
+    }
   }
 
   /** Parks the single event of `page` in the dead-letter table; then continues or halts, as configured. */
