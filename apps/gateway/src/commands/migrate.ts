@@ -1,10 +1,9 @@
-import type { Logger } from 'pino';
-import type { GatewayConfig } from '../config';
 import { openDatabase } from '../db/database';
 import { migrateAll } from '../runtime';
+import type { CommandContext } from './context';
 
 /** `gateway migrate`: creates or upgrades every table; safe to run while other processes do too. */
-export async function migrateCommand(config: GatewayConfig, logger: Logger): Promise<number> {
+export async function migrateCommand({ config, logger, stderr }: CommandContext): Promise<number> {
   const database = await openDatabase({
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
@@ -13,7 +12,7 @@ export async function migrateCommand(config: GatewayConfig, logger: Logger): Pro
   });
   try {
     await migrateAll(database.db, config, logger);
-    process.stderr.write(`migrations applied (${database.kind === 'pglite' ? database.location : 'PostgreSQL'})\n`);
+    stderr.write(`migrations applied (${database.kind === 'pglite' ? database.location : 'PostgreSQL'})\n`);
     return 0;
   } finally {
     await database.close();

@@ -1,8 +1,7 @@
-import type { Logger } from 'pino';
-import type { GatewayConfig } from '../config';
 import { UnknownProjectionError } from '../errors';
 import { createProgressBar } from '../progress-bar';
 import { openRuntime, type GatewayRuntime } from '../runtime';
+import type { CommandContext } from './context';
 
 interface StatusRow {
   readonly name: string;
@@ -61,11 +60,11 @@ function table(rows: readonly StatusRow[]): string {
 }
 
 /** `gateway projections status [--json]`. */
-export async function projectionsStatusCommand(config: GatewayConfig, logger: Logger, json: boolean): Promise<number> {
+export async function projectionsStatusCommand({ config, logger, stdout }: CommandContext, json: boolean): Promise<number> {
   const runtime = await openRuntime(config, { logger, migrate: true });
   try {
     const rows = await collectStatus(runtime);
-    process.stdout.write(json ? `${JSON.stringify(rows, null, 2)}\n` : `${table(rows)}\n`);
+    stdout.write(json ? `${JSON.stringify(rows, null, 2)}\n` : `${table(rows)}\n`);
     return 0;
   } finally {
     await runtime.close();
@@ -73,24 +72,24 @@ export async function projectionsStatusCommand(config: GatewayConfig, logger: Lo
 }
 
 /** `gateway projections rebuild <name>`: truncate and replay, with a progress bar on stderr. */
-export async function projectionsRebuildCommand(config: GatewayConfig, logger: Logger, name: string): Promise<number> {
+export async function projectionsRebuildCommand({ config, logger, stderr }: CommandContext, name: string): Promise<number> {
   const runtime = await openRuntime(config, { logger, migrate: true });
   try {
     const projection = runtime.projections.all.find((p) => p.name === name);
     if (projection === undefined) throw new UnknownProjectionError(name, runtime.projections.names);
     if (runtime.projections.inline.some((p) => p.name === name)) {
-      process.stderr.write(
+      stderr.write(
         `note: "${name}" is an inline projection. Writes made while it rebuilds are kept (its handlers are idempotent), ` +
           (name === 'room_nights' ? 'but the double-booking guard is incomplete until it finishes: stop the gateway first.\n' : 'but reads may miss rows until it finishes.\n'),
       );
     }
-    const bar = createProgressBar({ label: `rebuild ${name}`, output: process.stderr });
+    const bar = createProgressBar({ label: `rebuild ${name}`, output: stderr });
     const projector = runtime.createProjector({ projections: [projection] });
     try {
       const final = await projector.rebuild(name, { onProgress: (progress) => bar.update(progress.done, progress.total) });
       bar.update(final.done, final.total);
       bar.finish();
-      process.stderr.write(`rebuilt ${name} v${final.version}: ${final.done} positions in ${(final.elapsedMs / 1000).toFixed(1)} s\n`);
+      stderr.write(`rebuilt ${name} v${final.version}: ${final.done} positions in ${(final.elapsedMs / 1000).toFixed(1)} s\n`);
     } finally {
       await projector.stop();
     }

@@ -1,10 +1,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
-import type { GatewayConfig } from '../config';
 import { findCause, isRoomUnavailableError } from '../errors';
 import { createProgressBar } from '../progress-bar';
 import { addDays } from '../read-models/dates';
 import { openRuntime } from '../runtime';
+import type { CommandContext } from './context';
 
 const GUEST_NAMES = ['Ada Lovelace', 'Alan Turing', 'Grace Hopper', 'Edsger Dijkstra', 'Barbara Liskov', 'Donald Knuth', 'Frances Allen', 'Ken Thompson'];
 const WORKERS = 8;
@@ -14,13 +13,17 @@ const ATTEMPTS_PER_RESERVATION = 20;
  * `gateway seed --reservations N [--rooms R]`: demo data through the real write path (aggregate,
  * double-booking guard, read models). About half get confirmed and one in ten cancelled.
  */
-export async function seedCommand(config: GatewayConfig, logger: Logger, reservations: number, roomCount: number): Promise<number> {
+export async function seedCommand(
+  { config, logger, stderr }: CommandContext,
+  reservations: number,
+  roomCount: number,
+): Promise<number> {
   const runtime = await openRuntime(config, { logger, migrate: true });
   const rooms = Array.from({ length: roomCount }, () => randomUUID());
   const guests = GUEST_NAMES.map((name) => ({ id: randomUUID(), name }));
   const today = new Date().toISOString().slice(0, 10);
   const correlationId = `seed-${randomUUID()}`;
-  const bar = createProgressBar({ label: 'seed', output: process.stderr });
+  const bar = createProgressBar({ label: 'seed', output: stderr });
   let created = 0;
   let gaveUp = 0;
   let next = 0;
@@ -63,7 +66,7 @@ export async function seedCommand(config: GatewayConfig, logger: Logger, reserva
       }),
     );
     bar.finish();
-    process.stderr.write(
+    stderr.write(
       `seeded ${created} reservations over ${roomCount} rooms` +
         (gaveUp > 0 ? ` (${gaveUp} skipped: no free room found after ${ATTEMPTS_PER_RESERVATION} tries; add --rooms)` : '') +
         '\n',

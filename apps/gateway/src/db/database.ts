@@ -26,10 +26,12 @@ export class EmbeddedDatabaseLockedError extends Error {
   constructor(
     readonly directory: string,
     readonly pid: number,
+    readonly lockFile: string,
   ) {
     super(
-      `The embedded database in ${directory} is in use by process ${pid}. PGlite allows one process at a time: ` +
-        'stop that process, or set DATABASE_URL to use a PostgreSQL server that several processes can share.',
+      `The embedded database in ${directory} is in use by process ${pid}${pid === process.pid ? ' (this one)' : ''}. ` +
+        'PGlite allows one user at a time: stop that process, or set DATABASE_URL to use a PostgreSQL server ' +
+        `that several processes can share. If no gateway is running, delete ${lockFile}.`,
     );
   }
 }
@@ -91,16 +93,22 @@ async function openServer(url: string, poolSize: number, logger: Logger): Promis
   };
 }
 
+/** Embedded databases open in this process: a second PGlite on the same files would corrupt them. */
+const openHere = new Set<string>();
+
 async function openEmbedded(dataDir: string): Promise<OpenedDatabase> {
   const directory = resolve(dataDir, 'pglite');
-  mkdirSync(directory, { recursive: true });
   const lockFile = join(resolve(dataDir), 'pglite.lock');
+  if (openHere.has(directory)) throw new EmbeddedDatabaseLockedError(directory, process.pid, lockFile);
+  mkdirSync(directory, { recursive: true });
   takeLock(lockFile, directory);
+  openHere.add(directory);
   let client: PGlite;
   try {
     client = await PGlite.create(directory);
   } catch (error) {
     rmSync(lockFile, { force: true });
+    openHere.delete(directory);
     throw error;
   }
   let closed = false;
@@ -121,16 +129,21 @@ async function openEmbedded(dataDir: string): Promise<OpenedDatabase> {
     close: async () => {
       if (closed) return;
       closed = true;
-      await client.close();
-      rmSync(lockFile, { force: true });
+      try {
+        await client.close();
+      } finally {
+        rmSync(lockFile, { force: true });
+        openHere.delete(directory);
+      }
     },
   };
 }
 
 /** Wraps a PGlite instance someone else owns (tests' in-memory databases); `close()` closes it. */
 export function pgliteDatabase(client: PGlite, location = 'in-memory PGlite'): OpenedDatabase {
+  const db: GatewayDatabase = drizzlePglite(client);
   return {
-    db: drizzlePglite(client) as unknown as GatewayDatabase,
+    db,
     kind: 'pglite',
     location,
     ping: async () => {
@@ -154,9 +167,9 @@ function takeLock(lockFile: string, directory: string): void {
   }
   const holder = Number(readFileSync(lockFile, 'utf8').trim());
   if (Number.isSafeInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
-    throw new EmbeddedDatabaseLockedError(directory, holder);
+    throw new EmbeddedDatabaseLockedError(directory, holder, lockFile);
   }
-  // A stale lock from a process that died: take it over.
+  // A stale lock from a process that died (this process's own open databases are in `openHere`).
   writeFileSync(lockFile, String(process.pid));
 }
 
