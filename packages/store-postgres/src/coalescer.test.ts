@@ -125,3 +125,41 @@ describe('Coalescer', () => {
     }
   });
 });
+
+describe('Coalescer with concurrent batches', () => {
+  it('never runs two items with the same key in two batches at once', async () => {
+    const running = new Set<string>();
+    const overlaps: string[] = [];
+    const order: number[] = [];
+    const track = async (items: readonly Item[]) => {
+      for (const item of items) {
+        if (running.has(item.key)) overlaps.push(item.key);
+        running.add(item.key);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      for (const item of items) {
+        running.delete(item.key);
+        if (item.key === 'same') order.push(item.value);
+      }
+    };
+    const coalescer = new Coalescer<Item, number>(
+      { maxBatch: 4, maxWaitMs: 0, maxConcurrentBatches: 4 },
+      {
+        keyOf: (item) => item.key,
+        runBatch: async (items) => {
+          await track(items);
+          return items.map((item) => item.value);
+        },
+        runOne: async (item) => {
+          await track([item]);
+          return item.value;
+        },
+      },
+      silentLogger,
+    );
+    const items = Array.from({ length: 24 }, (_, value) => ({ key: value % 3 === 0 ? 'same' : `k${value}`, value }));
+    expect(await Promise.all(items.map((item) => coalescer.submit(item)))).toEqual(items.map((item) => item.value));
+    expect(overlaps).toEqual([]);
+    expect(order).toEqual(items.filter((item) => item.key === 'same').map((item) => item.value));
+  });
+});

@@ -57,12 +57,15 @@ export interface CoalescerHandlers<TItem, TResult> {
 
 /**
  * Merges concurrent submissions into batches: at most `maxConcurrentBatches` run at once, and
- * everything submitted meanwhile waits to join the next batch. A batch never holds two items with
- * the same key (they would depend on each other); the later one waits for the next batch.
+ * everything submitted meanwhile waits to join the next batch. Items with the same key (an append's
+ * stream) never share a batch nor run in two batches at once: the later one waits until the earlier
+ * one has finished, so they run in submission order.
  */
 export class Coalescer<TItem, TResult> {
   readonly #queue: Pending<TItem, TResult>[] = [];
   #inFlight = 0;
+  /** Keys of the items in running batches: a later item with the same key waits for them. */
+  readonly #busyKeys = new Set<string>();
   #scheduled = false;
   readonly #idle = new Set<() => void>();
 
@@ -103,8 +106,12 @@ export class Coalescer<TItem, TResult> {
   #flush(): void {
     while (this.#inFlight < this.settings.maxConcurrentBatches && this.#queue.length > 0) {
       const batch = this.#take();
+      if (batch.length === 0) return; // everything queued waits for a key in flight
+      const keys = batch.map((pending) => this.handlers.keyOf(pending.item));
+      for (const key of keys) this.#busyKeys.add(key);
       this.#inFlight += 1;
       void this.#run(batch).finally(() => {
+        for (const key of keys) this.#busyKeys.delete(key);
         this.#inFlight -= 1;
         if (this.#queue.length > 0) this.#schedule();
         if (this.#inFlight === 0 && this.#queue.length === 0) {
@@ -122,7 +129,7 @@ export class Coalescer<TItem, TResult> {
       const pending = this.#queue[index];
       if (pending === undefined) break;
       const key = this.handlers.keyOf(pending.item);
-      if (keys.has(key)) {
+      if (keys.has(key) || this.#busyKeys.has(key)) {
         index += 1;
         continue;
       }

@@ -12,7 +12,7 @@ describe.skipIf(fixture === undefined)('write coalescing', () => {
   });
   if (fixture === undefined) return;
   const { db, pool } = fixture;
-  const store = createPostgresEventStore({ db, coalesce: { maxConcurrentBatches: 1 } });
+  const store = createPostgresEventStore({ db, coalesce: { maxConcurrentBatches: 4 } });
   const plain = createPostgresEventStore({ db });
   afterAll(async () => {
     await store.close();
