@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type SQL } from 'drizzle-orm';
+import { assertValidSchemaName } from './schema-name';
 
 /**
  * Minimal shape of a Drizzle database or transaction on node-postgres or PGlite: both answer
@@ -72,12 +73,8 @@ export class LeaseLostError extends Error {
 export const isLeaseLostError = (error: unknown): error is LeaseLostError =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EVENTFOLD_LEASE_LOST';
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 function leaseTable(schema: string): SQL {
-  if (!SCHEMA_NAME.test(schema)) {
-    throw new Error(`Invalid schema name "${schema}": use lowercase letters, digits and _ (max 63), starting with a letter or _.`);
-  }
+  assertValidSchemaName(schema);
   return sql`${sql.identifier(schema)}.${sql.identifier('leases')}`;
 }
 
