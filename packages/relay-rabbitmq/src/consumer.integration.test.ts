@@ -40,6 +40,7 @@ describe.skipIf(infra === undefined)('createRabbitConsumer (RabbitMQ + PostgreSQ
 
   beforeAll(async () => {
     pool = new pg.Pool({ connectionString: database.connectionString, max: 6 });
+    pool.on('error', (error) => console.warn(`idle PostgreSQL client failed (the pool replaces it): ${error.message}`));
     db = drizzle(pool);
     await migrateInbox(db, { schema: 'app' });
     await db.execute(sql`create table app.applied (event_id text not null, consumer text not null, note text)`);

@@ -1,66 +1,19 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { START, compareCheckpoints, type CheckpointStore, type EventStore, type GlobalCheckpoint } from '@eventfold/core';
+import { START, compareCheckpoints, type GlobalCheckpoint } from '@eventfold/core';
 import type { RecordedEvent } from '@eventfold/shared-schema';
-import { createLease, type Lease } from '@eventfold/store-postgres';
+import { createLease } from '@eventfold/store-postgres';
 import type { Message, MessageFields } from 'amqplib';
 import { openLink, type AmqpLink } from './amqp-link';
 import type { SqlExecutor } from './inbox';
-import { backoffDelay, sleep, Waker, type BackoffOptions } from './backoff';
+import { backoffDelay, sleep, Waker } from './backoff';
 import { InvalidRabbitOptionError, PublishNotConfirmedError } from './errors';
-import { errorFields, redactUrl, silentLogger, type Logger } from './logger';
-import { defaultRoutingKey, toOutgoingMessage, type OutgoingMessage, type RoutingKeyFunction } from './message';
-import { amqpNameOption, functionOption, integerOption, nameOption, sqlIdentifierOption, urlOption } from './option-checks';
+import { errorFields, redactUrl } from './logger';
+import { toOutgoingMessage, type OutgoingMessage } from './message';
 import { PublishWindow, type WindowBatch } from './publish-window';
+import { resolveRelayOptions, type RabbitRelayOptions } from './relay-options';
 
-export interface RabbitRelayOptions {
-  /** The event store whose global feed is published (`createPostgresEventStore`, or store-memory in tests). */
-  readonly store: EventStore;
-  /** Where the relay keeps its position, under `name`. */
-  readonly checkpoints: CheckpointStore;
-  /**
-   * Drizzle database (node-postgres or PGlite) holding the lease that keeps one active relay per
-   * `name` across processes. Pass `db` or `lease`, not both.
-   */
-  readonly db?: SqlExecutor;
-  /** Postgres schema of the lease table when `db` is given. Default `eventfold`. */
-  readonly schema?: string;
-  /** A ready-made lease instead of `db` (another lease backend, or a test double). */
-  readonly lease?: Lease;
-  /** `amqp://user:pass@host:5672/vhost`. Never logged with its password. */
-  readonly amqpUrl: string;
-  /** Passed to amqplib's `connect` as socket options (TLS certificates, timeouts). */
-  readonly socketOptions?: Record<string, unknown>;
-  /** Topic exchange the events go to, declared durable. Default `domain_events`. */
-  readonly exchange?: string;
-  /** Routing key of an event. Default `event.<type>`. */
-  readonly routingKey?: RoutingKeyFunction;
-  /**
-   * Exchange (declared durable, fanout) that receives every event the main exchange could not route,
-   * so none is ever dropped. Without it, unroutable events are counted and logged at `warn`.
-   */
-  readonly alternateExchange?: string;
-  /** Identifies this relay: its checkpoint name and lease name. Default `rabbitmq-relay`. */
-  readonly name?: string;
-  /** Events read per page of the feed. Default 500. */
-  readonly batchSize?: number;
-  /**
-   * Most events published but not yet covered by a saved checkpoint (awaiting the broker's confirm
-   * or the checkpoint write). Bounds memory, broker backpressure, and the duplicates a crash can
-   * cause. Default 2000.
-   */
-  readonly maxInFlight?: number;
-  /** Lease lifetime without a heartbeat: how long a crashed relay blocks its successor. Default 10 000 ms. */
-  readonly leaseTtlMs?: number;
-  /** Longest sleep between feed reads when no notification arrives (polling fallback). Default 1000 ms. */
-  readonly pollIntervalMs?: number;
-  /** Delays between reconnect attempts. Default 100 ms doubling up to 10 000 ms, jittered. */
-  readonly reconnectBackoff?: BackoffOptions;
-  /** How long `stop()` waits for in-flight confirms before abandoning them. Default 10 000 ms. */
-  readonly stopTimeoutMs?: number;
-  /** pino-compatible logger. Default: silent. */
-  readonly logger?: Logger;
-}
+export type { RabbitRelayOptions } from './relay-options';
 
 export type RelayState = 'idle' | 'standby' | 'connecting' | 'running' | 'stopping' | 'stopped';
 
@@ -121,7 +74,7 @@ const HELD_BACK_MAX_WAIT_MS = 250;
  * with publisher confirms. See the package README for the guarantees.
  */
 export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
-  const config = resolveOptions(options);
+  const config = resolveRelayOptions(options);
   const { store, checkpoints, logger, name } = config;
   const lease = options.lease ?? createLease({
     db: options.db as SqlExecutor,
@@ -618,77 +571,5 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
         lastError,
       };
     },
-  };
-}
-
-interface ResolvedRelayOptions {
-  readonly store: EventStore;
-  readonly checkpoints: CheckpointStore;
-  readonly schema: string;
-  readonly amqpUrl: string;
-  readonly socketOptions: Record<string, unknown> | undefined;
-  readonly exchange: string;
-  readonly alternateExchange: string | undefined;
-  readonly routingKey: RoutingKeyFunction;
-  readonly name: string;
-  readonly batchSize: number;
-  readonly maxInFlight: number;
-  readonly leaseTtlMs: number;
-  readonly pollIntervalMs: number;
-  readonly reconnectBackoff: Required<BackoffOptions>;
-  readonly stopTimeoutMs: number;
-  readonly logger: Logger;
-}
-
-function resolveOptions(options: RabbitRelayOptions): ResolvedRelayOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidRabbitOptionError('options', options, 'pass { store, checkpoints, db, amqpUrl, ... }');
-  }
-  if (typeof options.store?.readAll !== 'function' || typeof options.store.waitForEvents !== 'function') {
-    throw new InvalidRabbitOptionError('store', typeof options.store, 'pass an EventStore (createPostgresEventStore(...))');
-  }
-  if (typeof options.checkpoints?.save !== 'function' || typeof options.checkpoints.load !== 'function') {
-    throw new InvalidRabbitOptionError('checkpoints', typeof options.checkpoints, 'pass a CheckpointStore');
-  }
-  if ((options.db === undefined) === (options.lease === undefined)) {
-    throw new InvalidRabbitOptionError(
-      'db',
-      options.db === undefined ? undefined : 'a database and a lease',
-      'pass either db (a Drizzle database for the lease table) or lease, exactly one',
-    );
-  }
-  if (options.db !== undefined && typeof options.db.execute !== 'function') {
-    throw new InvalidRabbitOptionError('db', typeof options.db, 'pass a Drizzle database (drizzle(pool) or drizzle(pglite))');
-  }
-  const batchSize = integerOption('batchSize', options.batchSize, 500, 1, 10_000);
-  const maxInFlight = integerOption('maxInFlight', options.maxInFlight, Math.max(2000, batchSize), 1, 1_000_000);
-  if (maxInFlight < batchSize) {
-    throw new InvalidRabbitOptionError('maxInFlight', maxInFlight, `use at least batchSize (${batchSize})`);
-  }
-  const exchange = amqpNameOption('exchange', options.exchange, 'domain_events');
-  const alternateExchange =
-    options.alternateExchange === undefined ? undefined : amqpNameOption('alternateExchange', options.alternateExchange);
-  if (alternateExchange === exchange) {
-    throw new InvalidRabbitOptionError('alternateExchange', alternateExchange, 'use an exchange other than the main one');
-  }
-  const initialMs = integerOption('reconnectBackoff.initialMs', options.reconnectBackoff?.initialMs, 100, 1, 600_000);
-  const maxMs = integerOption('reconnectBackoff.maxMs', options.reconnectBackoff?.maxMs, 10_000, initialMs, 3_600_000);
-  return {
-    store: options.store,
-    checkpoints: options.checkpoints,
-    schema: sqlIdentifierOption('schema', options.schema, 'eventfold'),
-    amqpUrl: urlOption('amqpUrl', options.amqpUrl),
-    socketOptions: options.socketOptions,
-    exchange,
-    alternateExchange,
-    routingKey: options.routingKey === undefined ? defaultRoutingKey : functionOption('routingKey', options.routingKey),
-    name: nameOption('name', options.name ?? 'rabbitmq-relay'),
-    batchSize,
-    maxInFlight,
-    leaseTtlMs: integerOption('leaseTtlMs', options.leaseTtlMs, 10_000, 300, 3_600_000),
-    pollIntervalMs: integerOption('pollIntervalMs', options.pollIntervalMs, 1000, 10, 600_000),
-    reconnectBackoff: { initialMs, maxMs },
-    stopTimeoutMs: integerOption('stopTimeoutMs', options.stopTimeoutMs, 10_000, 0, 600_000),
-    logger: options.logger ?? silentLogger,
   };
 }

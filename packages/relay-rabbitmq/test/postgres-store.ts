@@ -16,6 +16,9 @@ export interface TestStore {
 export async function openTestStore(connectionString: string, options: { schema?: string; poolSize?: number } = {}): Promise<TestStore> {
   const schema = options.schema ?? 'eventfold';
   const pool = new pg.Pool({ connectionString, max: options.poolSize ?? 12 });
+  // An idle client can be terminated from outside (a server restart, pg_terminate_backend by another
+  // test on the shared server); node-postgres then emits 'error' on the pool, which must be handled.
+  pool.on('error', (error) => console.warn(`idle PostgreSQL client failed (the pool replaces it): ${error.message}`));
   const db = drizzle(pool);
   await migrate(db, { schema });
   const store = createPostgresEventStore({ db, schema });
