@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm';
 import { InvalidRabbitOptionError } from './errors';
 import { integerOption, nameOption, sqlIdentifierOption } from './option-checks';
 
-/** What the inbox needs from a Drizzle database or transaction (node-postgres or PGlite). */
+/** What this package needs from a Drizzle database or transaction (node-postgres or PGlite). */
 export interface SqlExecutor {
   execute(query: SQL): PromiseLike<{ rows: unknown[] }>;
 }

@@ -1,5 +1,5 @@
 export { createRabbitRelay } from './relay';
-export type { RabbitRelay, RabbitRelayOptions, RelayMetrics, RelayState } from './relay';
+export type { RabbitRelay, RabbitRelayOptions, RelayLease, RelayMetrics, RelayState } from './relay';
 export { createRabbitConsumer, routingKeyFor } from './consumer';
 export type {
   RabbitConsumer,

@@ -1,11 +1,27 @@
 import type { CheckpointStore, EventStore } from '@eventfold/core';
-import type { Lease } from '@eventfold/store-postgres';
 import type { BackoffOptions } from './backoff';
 import { InvalidRabbitOptionError } from './errors';
 import type { SqlExecutor } from './inbox';
 import { silentLogger, type Logger } from './logger';
 import { defaultRoutingKey, type RoutingKeyFunction } from './message';
 import { amqpNameOption, functionOption, integerOption, nameOption, sqlIdentifierOption, urlOption } from './option-checks';
+
+/**
+ * The leader lease the relay needs: `createLease` from `@eventfold/store-postgres` is one (the relay
+ * makes it from `db`); pass your own for another backend or in tests.
+ */
+export interface RelayLease {
+  /** Lifetime without a renewal, in ms; the relay renews every third of it. */
+  readonly ttlMs: number;
+  /** Whether the last acquire or renew succeeded. */
+  readonly held: boolean;
+  /** Takes the lease if it is free, expired or already ours; resolves whether we hold it. */
+  tryAcquire(): Promise<boolean>;
+  /** Extends our lease; resolves false when it was lost meanwhile. */
+  renew(): Promise<boolean>;
+  /** Gives it up, so a standby takes over at once. */
+  release(): Promise<void>;
+}
 
 export interface RabbitRelayOptions {
   /** The event store whose global feed is published (`createPostgresEventStore`, or store-memory in tests). */
@@ -20,7 +36,7 @@ export interface RabbitRelayOptions {
   /** Postgres schema of the lease table when `db` is given. Default `eventfold`. */
   readonly schema?: string;
   /** A ready-made lease instead of `db` (another lease backend, or a test double). */
-  readonly lease?: Lease;
+  readonly lease?: RelayLease;
   /** `amqp://user:pass@host:5672/vhost`. Never logged with its password. */
   readonly amqpUrl: string;
   /** Passed to amqplib's `connect` as socket options (TLS certificates, timeouts). */

@@ -11,9 +11,9 @@ import { InvalidRabbitOptionError, PublishNotConfirmedError } from './errors';
 import { errorFields, redactUrl } from './logger';
 import { toOutgoingMessage, type OutgoingMessage } from './message';
 import { PublishWindow, type WindowBatch } from './publish-window';
-import { resolveRelayOptions, type RabbitRelayOptions } from './relay-options';
+import { resolveRelayOptions, type RabbitRelayOptions, type RelayLease } from './relay-options';
 
-export type { RabbitRelayOptions } from './relay-options';
+export type { RabbitRelayOptions, RelayLease } from './relay-options';
 
 export type RelayState = 'idle' | 'standby' | 'connecting' | 'running' | 'stopping' | 'stopped';
 
@@ -76,7 +76,7 @@ const HELD_BACK_MAX_WAIT_MS = 250;
 export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
   const config = resolveRelayOptions(options);
   const { store, checkpoints, logger, name } = config;
-  const lease = options.lease ?? createLease({
+  const lease: RelayLease = options.lease ?? createLease({
     db: options.db as SqlExecutor,
     schema: config.schema,
     name: `relay:${name}`,

@@ -1,7 +1,7 @@
-import type { Lease } from '@eventfold/store-postgres';
+import type { RelayLease } from '../src/relay';
 
 /** An in-process Lease whose availability the test controls (no database). */
-export interface FakeLease extends Lease {
+export interface FakeLease extends RelayLease {
   /** While false, acquire and renew fail as if another process held the lease. */
   available: boolean;
   released: number;
@@ -10,8 +10,6 @@ export interface FakeLease extends Lease {
 export function fakeLease(ttlMs = 600): FakeLease {
   let held = false;
   const lease: FakeLease = {
-    name: 'relay:fake',
-    ownerId: 'test',
     ttlMs,
     available: true,
     released: 0,
@@ -26,15 +24,9 @@ export function fakeLease(ttlMs = 600): FakeLease {
       held = held && lease.available;
       return held;
     },
-    async assertHeld() {
-      if (!held) throw new Error('lease lost');
-    },
     async release() {
       held = false;
       lease.released += 1;
-    },
-    async inspect() {
-      return held ? { name: lease.name, ownerId: lease.ownerId, token: 1, expiresAt: new Date(Date.now() + ttlMs) } : undefined;
     },
   };
   return lease;
