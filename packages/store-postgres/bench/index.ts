@@ -191,6 +191,7 @@ async function loadAndFold(): Promise<void> {
     const snapshots = createPostgresSnapshotStore({ db: drizzle(pool) });
     const streamId = `reservation-${randomUUID()}`;
     for (let i = 0; i < 10; i += 1) await store.append(streamId, Array.from({ length: 100 }, event));
+    await pool.query('analyze eventfold.events');
     const fold = (state: { nights: number; version: number }, e: { version: number; data: unknown }) => ({
       nights: state.nights + (e.data as { nights: number }).nights,
       version: e.version,

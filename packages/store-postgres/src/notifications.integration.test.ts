@@ -36,8 +36,10 @@ describe.skipIf(fixture === undefined)('notifications, subscribe and the read ho
   const { db, pool } = fixture;
   // Two stores on separate pools stand for two processes: only NOTIFY can wake one from the other.
   const otherPool = new pg.Pool({ connectionString: fixture.database.connectionString, max: 4 });
-  const writer = createPostgresEventStore({ db });
-  const reader = createPostgresEventStore({ db: drizzle(otherPool) });
+  // Other test files hold transactions open on the same server and the xmin horizon is cluster-wide:
+  // a generous settle keeps "append, then read the feed" deterministic.
+  const writer = createPostgresEventStore({ db, settleMs: 10_000 });
+  const reader = createPostgresEventStore({ db: drizzle(otherPool), settleMs: 10_000 });
   afterAll(async () => {
     await writer.close();
     await reader.close();
@@ -120,7 +122,7 @@ describe.skipIf(fixture === undefined)('notifications, subscribe and the read ho
     const controller = new AbortController();
     const seen: string[] = [];
     const following = (async () => {
-      for await (const page of reader.subscribe({ after: head, signal: controller.signal, pollIntervalMs: NEVER / 1000 })) {
+      for await (const page of reader.subscribe({ after: head, signal: controller.signal, pollIntervalMs: 200 })) {
         seen.push(...page.events.map((event) => event.id));
         expect(page.checkpoints).toHaveLength(page.events.length);
         if (seen.length === 3) controller.abort();

@@ -21,7 +21,9 @@ import { anyFixture } from './test-support/databases';
 // Reads, bad input and transactions: the real server when there is one, else PGlite.
 const fixture = await anyFixture();
 const { db } = fixture;
-const store = createPostgresEventStore({ db, maxEventBytes: 4096 });
+// Other test files hold transactions open on the same server, and the xmin horizon is cluster-wide:
+// a generous settle keeps "append, then read the feed" deterministic.
+const store = createPostgresEventStore({ db, maxEventBytes: 4096, settleMs: 10_000 });
 afterAll(async () => {
   await store.close();
   await fixture.dispose();
