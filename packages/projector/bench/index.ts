@@ -51,7 +51,8 @@ async function main(): Promise<void> {
       maxRss = Math.max(maxRss, rssMb());
     }, 50);
     let lastLog = 0;
-    const lags: number[] = [];
+    const appliedAt = new Map<string, number>();
+    const sinceOccurred: number[] = [];
     const batchMs: number[] = [];
     let measuringLag = false;
     const projector = createProjector({
@@ -69,7 +70,10 @@ async function main(): Promise<void> {
         batchMs.push(batch.durationMs);
         if (!measuringLag) return;
         const now = Date.now();
-        for (const event of batch.events) lags.push(now - event.occurredAt.getTime());
+        for (const event of batch.events) {
+          appliedAt.set(event.id, now);
+          sinceOccurred.push(now - event.occurredAt.getTime());
+        }
       },
     });
 
@@ -101,6 +105,9 @@ async function main(): Promise<void> {
     const written = await appendAtRate(url.toString(), RATE, LAG_SECONDS);
     await projector.whenCaughtUp({ timeoutMs: 60_000 });
     measuringLag = false;
+    // Lag = applied (batch committed) - the writer's append acknowledged (committed), per event.
+    const lags = written.acknowledged.map((ack) => Math.max(0, (appliedAt.get(ack.id) ?? Number.NaN) - ack.committedAt));
+    const missing = lags.filter((lag) => Number.isNaN(lag)).length;
     report({
       workload: 'W4-live-lag',
       appendRate: RATE,
@@ -111,6 +118,8 @@ async function main(): Promise<void> {
       p95Ms: percentile(lags, 95),
       p99Ms: percentile(lags, 99),
       maxMs: Math.max(...lags),
+      notApplied: missing,
+      sinceOccurredAtP99Ms: percentile(sinceOccurred, 99),
       target: 'p99 <= 100 ms',
     });
     await projector.stop();
@@ -162,7 +171,11 @@ async function seed(pool: pg.Pool, events: number): Promise<void> {
 }
 
 /** Runs bench/writer.ts in its own process: the writers, like a service's, do not share our event loop. */
-async function appendAtRate(databaseUrl: string, rate: number, seconds: number): Promise<{ appended: number; seconds: number }> {
+async function appendAtRate(
+  databaseUrl: string,
+  rate: number,
+  seconds: number,
+): Promise<{ appended: number; seconds: number; acknowledged: Array<{ id: string; committedAt: number }> }> {
   const child = spawn(process.execPath, ['--conditions=@eventfold/source', '--import', 'tsx', join(here, 'writer.ts')], {
     env: { ...process.env, BENCH_DATABASE_URL: databaseUrl, RATE: String(rate), SECONDS: String(seconds) },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -173,7 +186,9 @@ async function appendAtRate(databaseUrl: string, rate: number, seconds: number):
   });
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
   if (code !== 0) throw new Error(`the writer process exited with ${code}`);
-  return JSON.parse(output.trim().split('\n').at(-1) ?? '{}') as { appended: number; seconds: number };
+  const lines = output.trim().split('\n');
+  const summary = JSON.parse(lines.pop() ?? '{}') as { appended: number; seconds: number };
+  return { ...summary, acknowledged: lines.map((line) => JSON.parse(line) as { id: string; committedAt: number }) };
 }
 
 await main();
