@@ -325,6 +325,22 @@ describe('createProjector on store-memory', () => {
     expect((await v2.status())[0]).toMatchObject({ versionState: 'live', state: 'running' });
   });
 
+  it('never lets an older version take over from a newer live one', async () => {
+    const totals = new Totals();
+    await appendAmounts(store, 'tally-a', [1, 2]);
+    const v2 = make({ projections: [tallyProjection(totals, { version: 2 })] });
+    await v2.start();
+    await v2.whenCaughtUp({ timeoutMs: 5000 });
+    const v1 = make({ projections: [tallyProjection(totals, { version: 1 })] }); // an old deploy still running
+    await v1.start();
+    await v1.whenCaughtUp({ timeoutMs: 5000 });
+    expect(await v1.versions('tally')).toMatchObject([
+      { version: 1, state: 'building' },
+      { version: 2, state: 'live' },
+    ]);
+    expect((await v1.status())[0]).toMatchObject({ state: 'running', versionState: 'building' });
+  });
+
   it('times out whenCaughtUp, and names unknown projections', async () => {
     const totals = new Totals();
     const leader = make({ projections: [tallyProjection(totals)], ownerId: 'leader', leaseTtlMs: 60_000 });

@@ -138,6 +138,7 @@ export class ProjectionRunner {
   #activeRebuild: RebuildRequest | undefined;
   /** True once the current leadership loaded the stored checkpoint (before that, ours is not to be saved). */
   #checkpointLoaded = false;
+  #promotionRefused = false;
 
   constructor(settings: RunnerSettings) {
     this.#settings = settings;
@@ -401,6 +402,7 @@ export class ProjectionRunner {
   async #lead(signal: AbortSignal): Promise<void> {
     const { target, logger } = this.#settings;
     this.#checkpointLoaded = false;
+    this.#promotionRefused = false;
     const stored = await target.loadCheckpoint(this.#checkpointName);
     this.#checkpoint = stored?.checkpoint ?? START;
     this.#lastSavedCheckpoint = this.#checkpoint;
@@ -468,7 +470,7 @@ export class ProjectionRunner {
     const { logger } = this.#settings;
     const skippedAhead = compareCheckpoints(this.#checkpoint, this.#lastSavedCheckpoint) > 0;
     const finishingRebuild = this.#tracker !== undefined;
-    const promote = this.#versionState === 'building';
+    const promote = this.#versionState === 'building' && !this.#promotionRefused;
     if (promote || finishingRebuild || (skippedAhead && performance.now() - this.#lastSaveAt >= SKIP_SAVE_INTERVAL_MS)) {
       const checkpoint = this.#checkpoint;
       const promoted = await this.#withInfrastructureRetry(
@@ -483,6 +485,9 @@ export class ProjectionRunner {
       if (promoted) {
         this.#versionState = 'live';
         logger.info({ projection: this.name, version: this.#projection.version }, 'caught up: this version is live now');
+      } else if (promote) {
+        this.#promotionRefused = true; // a newer version is live (an older deploy still running); do not ask again
+        logger.warn({ projection: this.name, version: this.#projection.version }, 'caught up, but a newer version is live; staying beside it');
       }
     }
     if (this.#tracker !== undefined) {
