@@ -40,11 +40,15 @@ interface StagedWrites {
 export function createMemoryTarget(checkpoints: CheckpointStore): ProjectorTarget {
   const state = stateFor(checkpoints);
 
-  const promote = (name: string, version: number): boolean => {
+  const canPromote = (name: string, version: number): boolean => {
     const list = state.versions.get(name) ?? [];
     const current = list.find((v) => v.state === 'live');
     const mine = list.find((v) => v.version === version);
-    if (mine === undefined || mine.state !== 'building' || (current !== undefined && current.version > version)) return false;
+    return mine?.state === 'building' && (current === undefined || current.version < version);
+  };
+  const promote = (name: string, version: number): void => {
+    const list = state.versions.get(name) ?? [];
+    if (!canPromote(name, version)) return;
     state.versions.set(
       name,
       list.map((v) => {
@@ -52,7 +56,6 @@ export function createMemoryTarget(checkpoints: CheckpointStore): ProjectorTarge
         return v.state === 'live' ? { ...v, state: 'retired' } : v;
       }),
     );
-    return true;
   };
 
   return {
@@ -71,6 +74,7 @@ export function createMemoryTarget(checkpoints: CheckpointStore): ProjectorTarge
           staged.letters.push(letter);
         },
         promote: async (name, version) => {
+          if (!canPromote(name, version)) return false;
           staged.promotions.push([name, version]);
           return true;
         },
