@@ -1,4 +1,4 @@
 import { eventfoldEslintConfig } from '@eventfold/eslint-config';
 
 // bin/ holds a small JS shim outside the TypeScript project.
-export default [{ ignores: ['bin/**'] }, ...eventfoldEslintConfig(import.meta.dirname)];
+export default [{ ignores: ['bin/**', '.scratch/**'] }, ...eventfoldEslintConfig(import.meta.dirname)];

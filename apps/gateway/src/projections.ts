@@ -3,25 +3,22 @@ import { sql } from 'drizzle-orm';
 import type { GatewayDatabase } from './db/database';
 import { queryRows } from './db/query';
 import { reservationsProjection, reservationsTable, type ReservationsTable, RESERVATIONS_PROJECTION } from './read-models/reservations';
-import { ROOM_NIGHTS_PROJECTION, roomNightsProjection } from './read-models/room-nights';
 import { ROOM_OCCUPANCY_PROJECTION, roomOccupancyProjection } from './read-models/room-occupancy';
 
 /**
  * Every projection of the gateway. `inline` ones run in the append's transaction (the read model a
- * client reads next, and the double-booking guard); `async` ones follow the feed in the projector.
+ * client reads next, with the double-booking guard); `async` ones follow the feed in the projector.
  */
 export function gatewayProjections(schema: string) {
   const reservations = reservationsProjection(schema);
-  const roomNights = roomNightsProjection(schema);
   const roomOccupancy = roomOccupancyProjection(schema);
   return {
     reservations,
-    roomNights,
     roomOccupancy,
-    inline: [reservations, roomNights] as const,
+    inline: [reservations] as const,
     async: [roomOccupancy] as const,
-    all: [reservations, roomNights, roomOccupancy] as const,
-    names: [RESERVATIONS_PROJECTION, ROOM_NIGHTS_PROJECTION, ROOM_OCCUPANCY_PROJECTION] as const,
+    all: [reservations, roomOccupancy] as const,
+    names: [RESERVATIONS_PROJECTION, ROOM_OCCUPANCY_PROJECTION] as const,
   };
 }
 
@@ -46,7 +43,7 @@ export function readModelTables(db: GatewayDatabase, projections: GatewayProject
     async exist(): Promise<boolean> {
       const names = [
         projectionTableName(projections.reservations, 'reservations'),
-        projectionTableName(projections.roomNights, 'room_nights'),
+        projectionTableName(projections.reservations, 'room_nights'),
         await live.tableName(projections.roomOccupancy, 'room_occupancy'),
       ];
       const rows = await queryRows<{ n: number }>(

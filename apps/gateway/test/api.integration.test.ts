@@ -70,6 +70,17 @@ describe('HTTP API', () => {
     });
   });
 
+  it('answers a create with exactly the row GET then returns; a client-chosen id is used once', async () => {
+    const reservationId = crypto.randomUUID();
+    const created = await gateway.request({ method: 'POST', url: '/reservations', payload: newReservation({ reservationId }) });
+    expect(created.statusCode).toBe(201);
+    const read = await gateway.request({ method: 'GET', url: `/reservations/${reservationId}` });
+    expect(read.json()).toEqual(created.json());
+    const again = await gateway.request({ method: 'POST', url: '/reservations', payload: newReservation({ reservationId }) });
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ type: 'https://eventfold.dev/problems/reservation-already-exists', reservationId });
+  });
+
   describe('conditional requests', () => {
     it('gives 412 for a stale If-Match and 304 for a matching If-None-Match', async () => {
       const created = (await gateway.request({ method: 'POST', url: '/reservations', payload: newReservation() })).json<{ id: string }>();

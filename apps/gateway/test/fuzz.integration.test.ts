@@ -255,7 +255,7 @@ function requests(fixtures: Fixtures): fc.Arbitrary<FuzzRequest> {
 /** Everything a refused request must leave as it was. */
 async function snapshot(gateway: TestGateway) {
   const { db } = gateway.runtime;
-  await gateway.projector.whenCaughtUp({ timeoutMs: 10_000 });
+  await gateway.projector.whenCaughtUp({ timeoutMs: 30_000 });
   const rows = (query: ReturnType<typeof sql>) => queryRows<Record<string, unknown>>(db, query).then((r) => JSON.stringify(r));
   return {
     events: await rows(sql`select global_position, stream_id, version, type, data from eventfold.events order by global_position`),

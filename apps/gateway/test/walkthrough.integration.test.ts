@@ -8,7 +8,7 @@ import { newReservation, startTestGateway, type TestGateway } from './support/ha
 const database = await createServerTestDatabase({ prefix: 'gateway_e2e', purpose: 'the gateway end-to-end test' });
 const amqpUrl = await findRabbitMq({ purpose: 'the gateway end-to-end test' });
 
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -139,7 +139,7 @@ describe.skipIf(database === undefined || amqpUrl === undefined)('gateway walk-t
     });
 
     // The async read model catches up too.
-    await gateway.projector.whenCaughtUp({ timeoutMs: 10_000 });
+    await gateway.projector.whenCaughtUp({ timeoutMs: 30_000 });
     const occupancy = await gateway.request({ method: 'GET', url: `/occupancy?from=2027-03-10&to=2027-03-12&roomId=${String(body['roomId'])}` });
     expect(occupancy.json<{ nights: Array<{ occupied: number }> }>().nights.map((n) => n.occupied)).toEqual([0, 0]);
 

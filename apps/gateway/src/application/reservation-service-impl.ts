@@ -3,6 +3,7 @@ import {
   createAggregateRepository,
   createCommandHandler,
   decideEvents,
+  DomainError,
   isConcurrencyError,
   isDomainError,
   type AggregateRepository,
@@ -11,7 +12,8 @@ import {
   type SnapshotStore,
   type TransactionScope,
 } from '@eventfold/core';
-import type { ReservationEvent } from '@eventfold/shared-schema/reservation';
+import type { ReservationCreatedData, ReservationEvent } from '@eventfold/shared-schema/reservation';
+import type { RecordedEvent } from '@eventfold/shared-schema';
 import type { Logger } from 'pino';
 import type { GatewayDatabase } from '../db/database';
 import {
@@ -27,6 +29,7 @@ import { toProblem } from '../http/problem';
 import type { ReservationView } from '../http/schemas';
 import type { GatewayCounters } from '../metrics';
 import type { ReservationQueries } from '../read-models/reservation-queries';
+import { viewOfCreated } from '../read-models/reservations';
 import { requestFingerprint, type IdempotencyStore, type StoredResponse } from './idempotency';
 import type { ReservationDomain } from './reservation-domain';
 import type { CommandContext, ReservationService, StoredOutcome } from './reservation-service';
@@ -151,6 +154,31 @@ export function createReservationService<TState, TCommand>(
     }
   };
 
+  /**
+   * A new reservation has no stream yet, so nothing is loaded: decide on the initial state and append
+   * with 'no_stream'. A stream that exists after all (a client-chosen id used twice) is refused.
+   */
+  const createStream = async (
+    repo: AggregateRepository<TState, ReservationEvent, TCommand>,
+    reservationId: string,
+    command: TCommand,
+    context: CommandContext,
+  ): Promise<ReservationView> => {
+    const events = decideEvents(aggregate, command, aggregate.initialState);
+    try {
+      const result = await repo.save(reservationId, events, { expectedVersion: 'no_stream', metadata: metadataOf(context) });
+      recordAppend(result.events.length);
+      return viewOfCreated(result.events[0] as RecordedEvent<'ReservationCreated', ReservationCreatedData>);
+    } catch (error) {
+      if (!isConcurrencyError(error)) throw error;
+      throw new DomainError(
+        'RESERVATION_ALREADY_EXISTS',
+        `Reservation ${reservationId} already exists; create it once, or leave reservationId out to get a new one.`,
+        { reservationId },
+      );
+    }
+  };
+
   const requireExisting = async (reservationId: string): Promise<void> => {
     if ((await store.streamVersion(repository.streamIdOf(reservationId))) === 0) {
       throw new ReservationNotFoundError(reservationId);
@@ -163,13 +191,12 @@ export function createReservationService<TState, TCommand>(
       const key = context.idempotencyKey;
       if (key === undefined) {
         try {
-          const result = await handle(reservationId, domain.create(reservationId, command), { metadata: metadataOf(context) });
-          recordAppend(result.events.length);
+          const view = await createStream(repository, reservationId, domain.create(reservationId, command), context);
+          return { statusCode: 201, body: view, replayed: false };
         } catch (error) {
           recordRefusal(error);
           throw error;
         }
-        return { statusCode: 201, body: await viewAfterWrite(reservationId), replayed: false };
       }
 
       const fingerprint = requestFingerprint(command);
@@ -181,12 +208,8 @@ export function createReservationService<TState, TCommand>(
           if (!(await idempotency.claim(tx, key, fingerprint))) throw new KeyAlreadyUsed();
           // No snapshots here: the snapshot store reads outside the transaction (and a new
           // reservation has none), which on single-connection PGlite would wait for this transaction.
-          const inTransaction = createCommandHandler(repositoryOn(scope.store, false), { maxRetries: 0 });
-          const result = await inTransaction(reservationId, domain.create(reservationId, command), {
-            metadata: metadataOf(context),
-          });
-          recordAppend(result.events.length);
-          const created = await viewAfterWrite(reservationId, tx);
+          const repo = repositoryOn(scope.store, false);
+          const created = await createStream(repo, reservationId, domain.create(reservationId, command), context);
           await idempotency.complete(tx, key, 201, created);
           return created;
         });

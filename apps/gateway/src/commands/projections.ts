@@ -80,7 +80,8 @@ export async function projectionsRebuildCommand({ config, logger, stderr }: Comm
     if (runtime.projections.inline.some((p) => p.name === name)) {
       stderr.write(
         `note: "${name}" is an inline projection. Writes made while it rebuilds are kept (its handlers are idempotent), ` +
-          (name === 'room_nights' ? 'but the double-booking guard is incomplete until it finishes: stop the gateway first.\n' : 'but reads may miss rows until it finishes.\n'),
+          'but reads may miss rows and the double-booking guard (room_nights) is incomplete until it finishes: ' +
+          'stop the gateway first.\n',
       );
     }
     const bar = createProgressBar({ label: `rebuild ${name}`, output: stderr });

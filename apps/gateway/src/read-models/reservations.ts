@@ -1,22 +1,28 @@
 import { defineProjection } from '@eventfold/projector';
-import type { ReservationEvent } from '@eventfold/shared-schema/reservation';
+import type { RecordedEvent } from '@eventfold/core';
+import type { ReservationCreatedData, ReservationEvent } from '@eventfold/shared-schema/reservation';
+import type { ReservationView } from '../http/schemas';
 import { sql } from 'drizzle-orm';
 import { date, integer, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { checkOutDate } from '../domain/reservation';
+import { holdNights, releaseNights, setupRoomNights } from './room-nights';
 
 export const RESERVATIONS_PROJECTION = 'reservations';
 
 /**
- * Read model `reservations`: one row per reservation, written inline (in the append's transaction),
- * so a GET right after a write already sees it. Each update carries the event's stream version and
- * only applies to an older row, so replays and rebuilds are idempotent.
+ * Inline projection `reservations`, written in the append's transaction:
+ * - table `reservations`, the read model: one row per reservation, so a GET right after a write
+ *   already sees it. Updates carry the event's stream version and only apply to an older row, so
+ *   replays and rebuilds are idempotent;
+ * - table `room_nights`, the double-booking guard (see room-nights.ts).
+ * Each event is one statement: the read-model write rides along the guard's as a CTE.
  */
 export function reservationsProjection(schema: string) {
   return defineProjection<ReservationEvent>({
     name: RESERVATIONS_PROJECTION,
     version: 1,
     schema,
-    tables: ['reservations'],
+    tables: ['reservations', 'room_nights'],
     setup: async (ctx) => {
       const table = ctx.table('reservations');
       const name = ctx.tableName('reservations');
@@ -43,16 +49,21 @@ export function reservationsProjection(schema: string) {
       ] as const) {
         await ctx.tx.execute(sql`create index if not exists ${sql.identifier(`${name}_${suffix}`)} on ${table} ${columns}`);
       }
+      await setupRoomNights(ctx);
     },
     handlers: {
       ReservationCreated: async (event, ctx) => {
         const d = event.data;
-        await ctx.tx.execute(sql`insert into ${ctx.table('reservations')}
-          (id, guest_id, guest_name, room_id, check_in_date, check_out_date, nights, status, version, created_at, updated_at)
-          values (${d.reservationId}, ${d.guestId}, ${d.guestName}, ${d.roomId}, ${d.checkInDate},
-                  ${checkOutDate(d.checkInDate, d.nights)}, ${d.nights}, 'PENDING', ${event.version},
-                  ${event.occurredAt.toISOString()}, ${event.occurredAt.toISOString()})
-          on conflict (id) do nothing`);
+        const at = event.occurredAt.toISOString();
+        await holdNights(
+          ctx,
+          d,
+          sql`insert into ${ctx.table('reservations')}
+            (id, guest_id, guest_name, room_id, check_in_date, check_out_date, nights, status, version, created_at, updated_at)
+            values (${d.reservationId}, ${d.guestId}, ${d.guestName}, ${d.roomId}, ${d.checkInDate},
+                    ${checkOutDate(d.checkInDate, d.nights)}, ${d.nights}, 'PENDING', ${event.version}, ${at}, ${at})
+            on conflict (id) do nothing`,
+        );
       },
       ReservationConfirmed: async (event, ctx) => {
         const confirmedAt = event.data.confirmedAt ?? event.occurredAt.toISOString();
@@ -62,17 +73,29 @@ export function reservationsProjection(schema: string) {
           where id = ${event.data.reservationId} and version < ${event.version}`);
       },
       ReservationCancelled: async (event, ctx) => {
-        await ctx.tx.execute(sql`update ${ctx.table('reservations')}
-          set status = 'CANCELLED', cancellation_reason = ${event.data.reason}, version = ${event.version},
-              updated_at = ${event.occurredAt.toISOString()}
-          where id = ${event.data.reservationId} and version < ${event.version}`);
+        await releaseNights(
+          ctx,
+          event.data.reservationId,
+          sql`update ${ctx.table('reservations')}
+            set status = 'CANCELLED', cancellation_reason = ${event.data.reason}, version = ${event.version},
+                updated_at = ${event.occurredAt.toISOString()}
+            where id = ${event.data.reservationId} and version < ${event.version}`,
+        );
       },
       ReservationDatesChanged: async (event, ctx) => {
         const d = event.data;
-        await ctx.tx.execute(sql`update ${ctx.table('reservations')}
+        const update = sql`update ${ctx.table('reservations')}
           set check_in_date = ${d.checkInDate}, check_out_date = ${checkOutDate(d.checkInDate, d.nights)}, nights = ${d.nights},
               version = ${event.version}, updated_at = ${event.occurredAt.toISOString()}
-          where id = ${d.reservationId} and version < ${event.version}`);
+          where id = ${d.reservationId} and version < ${event.version}`;
+        // Release first (its own statement: a statement cannot see its own CTE's deletes), then take.
+        const roomId = await releaseNights(ctx, d.reservationId);
+        if (roomId === undefined) {
+          // Holds no nights (cancelled): only the read model changes.
+          await ctx.tx.execute(update);
+          return;
+        }
+        await holdNights(ctx, { reservationId: d.reservationId, roomId, checkInDate: d.checkInDate, nights: d.nights }, update);
       },
     },
   });
@@ -98,3 +121,28 @@ export function reservationsTable(schema: string, physicalName: string) {
 }
 
 export type ReservationsTable = ReturnType<typeof reservationsTable>;
+
+/**
+ * The row the projection writes for a `ReservationCreated` event, as the API shows it. The create
+ * path answers with it instead of reading the row back (one round trip less); the API tests check
+ * that it equals what GET returns.
+ */
+export function viewOfCreated(event: RecordedEvent<'ReservationCreated', ReservationCreatedData>): ReservationView {
+  const d = event.data;
+  const at = event.occurredAt.toISOString();
+  return {
+    id: d.reservationId,
+    guestId: d.guestId,
+    guestName: d.guestName,
+    roomId: d.roomId,
+    checkInDate: d.checkInDate,
+    checkOutDate: checkOutDate(d.checkInDate, d.nights),
+    nights: d.nights,
+    status: 'PENDING',
+    cancellationReason: null,
+    confirmedAt: null,
+    version: event.version,
+    createdAt: at,
+    updatedAt: at,
+  };
+}

@@ -31,41 +31,63 @@ export function roomOccupancyProjection(schema: string) {
         sql`create index if not exists ${sql.identifier(`${name}_room_idx`)} on ${ctx.table('room_occupancy')} (room_id, night)`,
       );
     },
-    handlers: {
-      ReservationCreated: async (event, ctx) => {
-        const { reservationId, roomId, checkInDate, nights } = event.data;
-        await occupy(ctx.tx, ctx.table('room_occupancy'), { reservationId, roomId, checkInDate, nights, status: 'PENDING' });
-      },
-      ReservationConfirmed: async (event, ctx) => {
-        await ctx.tx.execute(
-          sql`update ${ctx.table('room_occupancy')} set status = 'CONFIRMED' where reservation_id = ${event.data.reservationId}`,
-        );
-      },
-      ReservationCancelled: async (event, ctx) => {
-        await ctx.tx.execute(sql`delete from ${ctx.table('room_occupancy')} where reservation_id = ${event.data.reservationId}`);
-      },
-      ReservationDatesChanged: async (event, ctx) => {
-        const { reservationId, checkInDate, nights } = event.data;
-        const table = ctx.table('room_occupancy');
-        const result = await ctx.tx.execute(
-          sql`delete from ${table} where reservation_id = ${reservationId} returning room_id, status`,
-        );
-        const held = (result as { rows: Array<{ room_id: string; status: string }> }).rows[0];
-        if (held === undefined) return; // cancelled: occupies nothing
-        await occupy(ctx.tx, table, { reservationId, roomId: held.room_id, checkInDate, nights, status: held.status });
-      },
+    // One batch per transaction of the projector: runs of creations become one multi-row insert
+    // (the common case, and what makes rebuilds fast); other events apply one by one, in order.
+    eventTypes: ['ReservationCreated', 'ReservationConfirmed', 'ReservationCancelled', 'ReservationDatesChanged'],
+    batch: async (events, ctx) => {
+      const table = ctx.table('room_occupancy');
+      let pending: Stay[] = [];
+      const flush = async () => {
+        if (pending.length === 0) return;
+        await occupy(ctx.tx, table, pending);
+        pending = [];
+      };
+      for (const event of events) {
+        if (event.type === 'ReservationCreated') {
+          pending.push({ ...event.data, status: 'PENDING' });
+          continue;
+        }
+        await flush();
+        switch (event.type) {
+          case 'ReservationConfirmed':
+            await ctx.tx.execute(sql`update ${table} set status = 'CONFIRMED' where reservation_id = ${event.data.reservationId}`);
+            break;
+          case 'ReservationCancelled':
+            await ctx.tx.execute(sql`delete from ${table} where reservation_id = ${event.data.reservationId}`);
+            break;
+          case 'ReservationDatesChanged': {
+            const { reservationId, checkInDate, nights } = event.data;
+            const result = await ctx.tx.execute(sql`delete from ${table} where reservation_id = ${reservationId} returning room_id, status`);
+            const held = (result as { rows?: Array<{ room_id: string; status: string }> }).rows?.[0];
+            // Cancelled: occupies nothing.
+            if (held !== undefined) await occupy(ctx.tx, table, [{ reservationId, roomId: held.room_id, checkInDate, nights, status: held.status }]);
+            break;
+          }
+        }
+      }
+      await flush();
     },
   });
 }
 
-async function occupy(
-  tx: { execute(query: SQL): PromiseLike<unknown> },
-  table: SQL,
-  stay: { reservationId: string; roomId: string; checkInDate: string; nights: number; status: string },
-): Promise<void> {
-  const rows = occupiedNights(stay.checkInDate, stay.nights).map(
-    (night) => sql`(${night}, ${stay.reservationId}, ${stay.roomId}, ${stay.status})`,
+interface Stay {
+  readonly reservationId: string;
+  readonly roomId: string;
+  readonly checkInDate: string;
+  readonly nights: number;
+  readonly status: string;
+}
+
+/** Rows per insert: 4 parameters each, well under PostgreSQL's 65,535 parameters per statement. */
+const ROWS_PER_INSERT = 5000;
+
+async function occupy(tx: { execute(query: SQL): PromiseLike<unknown> }, table: SQL, stays: readonly Stay[]): Promise<void> {
+  const rows = stays.flatMap((stay) =>
+    occupiedNights(stay.checkInDate, stay.nights).map((night) => sql`(${night}, ${stay.reservationId}, ${stay.roomId}, ${stay.status})`),
   );
-  await tx.execute(sql`insert into ${table} (night, reservation_id, room_id, status) values ${sql.join(rows, sql`, `)}
-    on conflict (night, reservation_id) do nothing`);
+  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
+    await tx.execute(sql`insert into ${table} (night, reservation_id, room_id, status)
+      values ${sql.join(rows.slice(start, start + ROWS_PER_INSERT), sql`, `)}
+      on conflict (night, reservation_id) do nothing`);
+  }
 }
