@@ -452,7 +452,9 @@ export class ProjectionRunner {
         continue;
       }
       await this.#caughtUp(page.readNumber, signal);
-      await this.#waitForEvents(signal);
+      // Under steady traffic more events arrived while this page was written: read again at once,
+      // and only wait (for a notification, or the poll interval) once a read finds nothing.
+      if (page.events.length === 0) await this.#waitForEvents(signal);
     }
   }
 
