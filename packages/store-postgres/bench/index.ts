@@ -156,7 +156,7 @@ async function main(): Promise<void> {
             const result = await withStore({ poolSize: 8 }, (_, pool) =>
               throughput(8, 1, () => {
                 const prepared = prepareAppend(`reservation-${randomUUID()}`, [event()], { expectedVersion: 'no_stream' });
-                return pool.query({ name: statement.name, text: statement.text, values: appendStreamParams(prepared, channel) });
+                return pool.query({ name: statement.name, text: statement.text, values: appendStreamParams(prepared, channel, false) });
               }),
             );
             report(

@@ -28,7 +28,7 @@ export const CONFLICT = 2;
 export const FEED_ORDER = 3;
 
 /** Parameters of append_stream for one append. */
-export function appendStreamParams(item: PreparedAppend, channel: string | null): unknown[] {
+export function appendStreamParams(item: PreparedAppend, channel: string | null, checkIds: boolean): unknown[] {
   const count = item.events.length;
   const ids = new Array<string>(count);
   const types = new Array<string>(count);
@@ -40,11 +40,11 @@ export function appendStreamParams(item: PreparedAppend, channel: string | null)
     data[index] = event.dataJson;
     metadata[index] = event.metadataJson;
   });
-  return [item.streamId, item.streamType, encodeExpectedVersion(item.expectedVersion), ids, types, data, metadata, channel];
+  return [item.streamId, item.streamType, encodeExpectedVersion(item.expectedVersion), ids, types, data, metadata, channel, checkIds];
 }
 
 /** Parameters of append_events for appends to distinct streams, in order. */
-export function appendParams(items: readonly PreparedAppend[], channel: string | null): unknown[] {
+export function appendParams(items: readonly PreparedAppend[], channel: string | null, checkIds: boolean): unknown[] {
   const streamIds: string[] = [];
   const streamTypes: string[] = [];
   const expected: number[] = [];
@@ -65,7 +65,7 @@ export function appendParams(items: readonly PreparedAppend[], channel: string |
       metadata.push(event.metadataJson);
     }
   }
-  return [streamIds, streamTypes, expected, counts, ids, types, data, metadata, channel];
+  return [streamIds, streamTypes, expected, counts, ids, types, data, metadata, channel, checkIds];
 }
 
 function encodeExpectedVersion(expected: ExpectedVersion): number {
@@ -101,24 +101,38 @@ export function appendedResult(prepared: PreparedAppend, row: AppendRow): Append
   return { streamId: prepared.streamId, streamType: row.stream_type, nextExpectedVersion: row.stream_version, events, idempotent: false };
 }
 
+/** A used event id made the append fail (autocommit appends skip the up-front lookup). */
+export function idsUsedRow(prepared: PreparedAppend): AppendRow {
+  return { item: 1, status: IDS_USED, stream_version: 0, stream_type: prepared.streamType, positions: null, occurred_at: new Date(0) };
+}
+
 /**
- * An item append_events refused. A version conflict becomes a ConcurrencyError with the actual
- * version. Used event ids are accepted only as an exact retry (same stream, the same consecutive
- * versions its expected version points at, same types and data): the result then holds the events
- * recorded the first time. Anything else is a DuplicateEventIdError.
+ * An append the functions refused. A version conflict becomes a ConcurrencyError with the actual
+ * version, unless some event ids are already recorded. Used event ids are accepted only as an exact
+ * retry (same stream, the same consecutive versions its expected version points at, same types and
+ * data): the result then holds the events recorded the first time. Anything else is a
+ * DuplicateEventIdError. Resolves 'retry' when the ids that collided are gone (the transaction that
+ * used them rolled back): the append may simply run again.
+ *
+ * `idsChecked`: the function already looked the ids up (status 2 then means none was used).
  */
 export async function refusedResult(
   client: SqlClient,
   statements: StoreStatements,
   prepared: PreparedAppend,
   row: AppendRow,
-  upcast: Upcast | undefined,
-): Promise<AppendResult> {
-  if (row.status === CONFLICT) throw new ConcurrencyError(prepared.streamId, prepared.expectedVersion, row.stream_version);
+  options: { readonly idsChecked: boolean; readonly upcast: Upcast | undefined },
+): Promise<AppendResult | 'retry'> {
+  const conflict = (): ConcurrencyError => new ConcurrencyError(prepared.streamId, prepared.expectedVersion, row.stream_version);
+  if (row.status === CONFLICT && options.idsChecked) throw conflict();
   const rows = await client.query<EventRow & { same_data: boolean }>(statements.recordedByIds, [
     prepared.events.map((event) => event.id),
     prepared.events.map((event) => event.dataJson),
   ]);
+  if (rows.length === 0) {
+    if (row.status === CONFLICT) throw conflict();
+    return 'retry';
+  }
   const byId = new Map(rows.map((recorded) => [recorded.id, recorded]));
   const recorded = prepared.events.map((event) => byId.get(event.id));
   const firstUsedId = prepared.events[recorded.findIndex((event) => event !== undefined)]?.id ?? prepared.events[0]?.id ?? '';
@@ -135,7 +149,7 @@ export async function refusedResult(
       stored.type === event.type &&
       stored.same_data;
     if (!same) throw new DuplicateEventIdError(stored === undefined ? firstUsedId : event.id, prepared.streamId);
-    return toRecordedEvent(stored, upcast);
+    return toRecordedEvent(stored, options.upcast);
   });
   return {
     streamId: prepared.streamId,

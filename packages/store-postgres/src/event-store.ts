@@ -28,6 +28,7 @@ import {
   appendParams,
   appendStreamParams,
   appendedResult,
+  idsUsedRow,
   isEventIdRace,
   refusedResult,
   type AppendRow,
@@ -168,7 +169,7 @@ type CommitTracking =
   | { readonly kind: 'in-transaction' };
 
 const DEFAULT_SETTLE_MS = 250;
-const MAX_FEED_ORDER_RETRIES = 5;
+const MAX_APPEND_ATTEMPTS = 5;
 
 /**
  * Creates the PostgreSQL event store on a Drizzle database or transaction (node-postgres or PGlite).
@@ -249,19 +250,28 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     this.#assertOpen('append');
     const prepared = prepareAppend(streamId, events, options, this.shared.validation);
     if (prepared.events.length === 0) return this.#appendNothing(prepared);
-    let row = this.#coalescer === undefined ? await this.#appendAlone(prepared) : await this.#coalescer.submit(prepared);
-    // A batch item refused for feed order runs again on its own (in a new, younger transaction).
-    if (row.status === FEED_ORDER) row = await this.#appendAlone(prepared);
-    if (row.status !== APPENDED) {
-      return refusedResult(this.client, this.shared.statements, prepared, row, this.shared.upcast);
+    for (let attempt = 1; ; attempt += 1) {
+      let row = this.#coalescer === undefined ? await this.#appendAlone(prepared) : await this.#coalescer.submit(prepared);
+      // A batch item refused for feed order runs again on its own (in a new, younger transaction).
+      if (row.status === FEED_ORDER) row = await this.#appendAlone(prepared);
+      if (row.status === APPENDED) {
+        this.#committed();
+        return appendedResult(prepared, row);
+      }
+      const result = await refusedResult(this.client, this.shared.statements, prepared, row, {
+        idsChecked: this.client.inTransaction,
+        upcast: this.shared.upcast,
+      });
+      if (result !== 'retry') return result;
+      // The ids collided with a transaction that then rolled back: nothing holds them any more.
+      if (attempt >= MAX_APPEND_ATTEMPTS) throw new DuplicateEventIdError(prepared.events[0]?.id ?? '', prepared.streamId);
     }
-    this.#committed();
-    return appendedResult(prepared, row);
   }
 
   /**
    * One append as its own statement. Outside a transaction, a feed-order refusal is retried in a new
-   * (younger) transaction, and a racing duplicate event id once (the retry then sees the winner).
+   * (younger) transaction, and a used event id (a unique violation: ids are not looked up first
+   * there) comes back as status 1 for the caller to sort out.
    */
   async #appendAlone(prepared: PreparedAppend): Promise<AppendRow> {
     for (let attempt = 1; ; attempt += 1) {
@@ -270,16 +280,14 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
         [row] = await this.#runAppendStatement([prepared]);
       } catch (error) {
         if (!isEventIdRace(error)) throw error;
-        // Inside a transaction it is aborted now; the caller must roll back.
-        if (this.client.inTransaction || attempt > 1) throw new DuplicateEventIdError(prepared.events[0]?.id ?? '', prepared.streamId);
-        continue;
+        // Inside a transaction (ids were looked up first) only a concurrent, uncommitted append can
+        // collide; the transaction is aborted now and the caller must roll back.
+        if (this.client.inTransaction) throw new DuplicateEventIdError(prepared.events[0]?.id ?? '', prepared.streamId);
+        return idsUsedRow(prepared);
       }
-      if (row === undefined) throw new Error('append_events returned no row');
+      if (row === undefined) throw new Error('append_stream returned no row');
       if (row.status !== FEED_ORDER) return row;
-      if (this.client.inTransaction) {
-        throw new FeedOrderConflictError(prepared.streamId, prepared.expectedVersion, row.stream_version);
-      }
-      if (attempt >= MAX_FEED_ORDER_RETRIES) {
+      if (this.client.inTransaction || attempt >= MAX_APPEND_ATTEMPTS) {
         throw new FeedOrderConflictError(prepared.streamId, prepared.expectedVersion, row.stream_version);
       }
       this.shared.logger.debug({ streamId: prepared.streamId, attempt }, 'append retried: a younger transaction wrote the stream first');
@@ -288,11 +296,13 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
 
   async #runAppendStatement(items: readonly PreparedAppend[]): Promise<readonly AppendRow[]> {
     const channel = this.tracking.kind === 'in-transaction' && this.shared.notify ? this.shared.channel : null;
+    // In a caller's transaction a failing statement would abort it: look used ids up first there.
+    const checkIds = this.client.inTransaction;
     const [only] = items;
     if (items.length === 1 && only !== undefined) {
-      return this.client.query<AppendRow>(this.shared.statements.appendStream, appendStreamParams(only, channel));
+      return this.client.query<AppendRow>(this.shared.statements.appendStream, appendStreamParams(only, channel, checkIds));
     }
-    return this.client.query<AppendRow>(this.shared.statements.append, appendParams(items, channel));
+    return this.client.query<AppendRow>(this.shared.statements.append, appendParams(items, channel, checkIds));
   }
 
   async #appendNothing(prepared: PreparedAppend): Promise<AppendResult> {
