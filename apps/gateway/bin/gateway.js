@@ -6,9 +6,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.ts');
+// Resolved from this file, so the gateway starts from any working directory.
+const tsx = import.meta.resolve('tsx');
 const child = spawn(
   process.execPath,
-  ['--conditions=@eventfold/source', '--import', 'tsx', cli, ...process.argv.slice(2)],
+  ['--conditions=@eventfold/source', '--import', tsx, cli, ...process.argv.slice(2)],
   { stdio: 'inherit' },
 );
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

@@ -135,7 +135,9 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   }
   const address = gateway.app.server.address();
   const port = typeof address === 'object' && address !== null ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  // Listening on every interface: print an address a browser on this machine can open.
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const host = shown.includes(':') ? `[${shown}]` : shown;
   const url = `http://${host}:${port}`;
   logger.info({ url, docs: `${url}/docs` }, 'gateway listening');
   return { ...gateway, url };

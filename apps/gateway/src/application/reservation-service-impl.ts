@@ -20,6 +20,8 @@ import {
   IdempotencyKeyReusedError,
   NotYetCreatedError,
   ReservationNotFoundError,
+  RetriesExhaustedError,
+  isRetriesExhaustedError,
   VersionMismatchError,
   VersionNotFoundError,
   findCause,
@@ -84,7 +86,8 @@ export function createReservationService<TState, TCommand>(
       ...(withSnapshots ? snapshotOptions : {}),
     });
   const repository = repositoryOn(store, true);
-  const handle = createCommandHandler(repository, { maxRetries: options.maxRetries ?? 3, logger: options.logger });
+  const maxRetries = options.maxRetries ?? 3;
+  const handle = createCommandHandler(repository, { maxRetries, logger: options.logger });
 
   const metadataOf = (context: CommandContext) => ({ correlationId: context.correlationId });
 
@@ -96,7 +99,7 @@ export function createReservationService<TState, TCommand>(
 
   const recordRefusal = (error: unknown) => {
     if (findCause(error, isRoomUnavailableError) !== undefined) counters.conflicts.inc({ kind: 'room' });
-    else if (isConcurrencyError(error)) counters.conflicts.inc({ kind: 'concurrency' });
+    else if (isConcurrencyError(error) || isRetriesExhaustedError(error)) counters.conflicts.inc({ kind: 'concurrency' });
   };
 
   const viewAfterWrite = async (reservationId: string, tx?: GatewayDatabase): Promise<ReservationView> => {
@@ -116,7 +119,10 @@ export function createReservationService<TState, TCommand>(
   const update = async (reservationId: string, command: TCommand, context: CommandContext): Promise<ReservationView> => {
     try {
       if (context.expectedVersion === undefined) {
-        const result = await handle(reservationId, command, { metadata: metadataOf(context) });
+        const result = await handle(reservationId, command, { metadata: metadataOf(context) }).catch((error: unknown) => {
+          // The handler already reloaded and retried; the stream kept moving.
+          throw isConcurrencyError(error) ? new RetriesExhaustedError(reservationId, maxRetries + 1, { cause: error }) : error;
+        });
         if (result.version === 0) throw new ReservationNotFoundError(reservationId);
         recordAppend(result.events.length);
       } else {
