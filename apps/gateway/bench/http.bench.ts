@@ -3,7 +3,7 @@
 // to new streams, expected version checked) at the same concurrency, measured in the same run.
 // The gateway runs as its own process (`gateway serve`), as in production, so autocannon does not
 // share its event loop. Flags: --seconds <n> per run (default 10), --connections <n> (default 32),
-// --skip-raw to leave out the pgbench raw-insert limit.
+// --workers <n> gateway processes (WORKERS, default 1), --skip-raw to leave out the pgbench raw limit.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
@@ -19,6 +19,7 @@ const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
+    workers: { type: 'string', default: '1' },
     'skip-raw': { type: 'boolean', default: false },
   },
 });
@@ -99,7 +100,8 @@ function startGateway(): Promise<{ child: ChildProcess; url: string }> {
     DATABASE_URL: benchUrl,
     PORT: '0',
     HOST: '127.0.0.1',
-    DB_POOL_SIZE: String(connections),
+    DB_POOL_SIZE: String(Math.ceil(connections / Number(values.workers))),
+    WORKERS: values.workers,
     RELAY_IN_SERVE: 'false',
   };
   delete env['AMQP_URL'];
@@ -159,6 +161,7 @@ async function main(): Promise<void> {
     report({
       workload: 'W6 http POST /reservations',
       connections,
+      workers: Number(values.workers),
       eventsPerSec,
       requestsPerSec: round(result.requests.average),
       p50Ms: result.latency.p50,

@@ -54,6 +54,11 @@ describe('loadConfig', () => {
     expect(caught.message).toContain(variable);
   });
 
+  it('refuses several workers on embedded PGlite, which allows one process', () => {
+    expect(() => loadConfig({ WORKERS: '2' })).toThrow(/WORKERS=2 needs DATABASE_URL/);
+    expect(loadConfig({ WORKERS: '2', DATABASE_URL: 'postgres://postgres@127.0.0.1/app' }).workers).toBe(2);
+  });
+
   it('lists every bad variable, and never echoes a connection string (it may hold a password)', () => {
     let message = '';
     try {

@@ -41,6 +41,7 @@ const EnvironmentSchema = z.object({
   PORT: integer(0, 65535).default(3000),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   DB_POOL_SIZE: integer(1, 200).default(20),
+  WORKERS: integer(1, 64).default(1),
   EVENT_STORE_SCHEMA: identifier.default('eventfold'),
   GATEWAY_SCHEMA: identifier.default('gateway'),
   RELAY_EXCHANGE: z
@@ -63,6 +64,8 @@ export interface GatewayConfig {
   readonly port: number;
   readonly logLevel: (typeof LOG_LEVELS)[number];
   readonly dbPoolSize: number;
+  /** HTTP worker processes of `serve` (node:cluster, sharing the port). Above 1 needs DATABASE_URL. */
+  readonly workers: number;
   /** Postgres schema of the event store's tables. */
   readonly eventStoreSchema: string;
   /** Postgres schema of the read models and the gateway's own tables. */
@@ -112,6 +115,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new ConfigError(String(parsed.error.issues[0]?.path[0] ?? '(environment)'), problems);
   }
   const e = parsed.data;
+  if (e.WORKERS > 1 && e.DATABASE_URL === undefined) {
+    throw new ConfigError('WORKERS', [
+      `WORKERS=${e.WORKERS} needs DATABASE_URL: embedded PGlite can be used by one process only (set WORKERS=1, or point DATABASE_URL at a PostgreSQL server)`,
+    ]);
+  }
   return {
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
@@ -120,6 +128,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     dbPoolSize: e.DB_POOL_SIZE,
+    workers: e.WORKERS,
     eventStoreSchema: e.EVENT_STORE_SCHEMA,
     gatewaySchema: e.GATEWAY_SCHEMA,
     relayExchange: e.RELAY_EXCHANGE,

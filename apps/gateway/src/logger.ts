@@ -11,7 +11,7 @@ export function createLogger(
 ): Logger {
   const options = {
     level: config.logLevel,
-    base: { service: 'eventfold-gateway' },
+    base: { service: 'eventfold-gateway', pid: process.pid },
     timestamp: pino.stdTimeFunctions.isoTime,
     redact: {
       paths: ['databaseUrl', 'amqpUrl', 'password', '*.password', 'headers.authorization', 'req.headers.authorization'],
