@@ -39,12 +39,16 @@ describe('HTTP API', () => {
       const body = newReservation();
       const headers = { 'idempotency-key': `concurrent-${crypto.randomUUID()}` };
       const before = await eventCount();
+      const roomConflicts = gateway.runtime.counters.conflicts.get({ kind: 'room' });
       const responses = await Promise.all(
         Array.from({ length: 20 }, () => gateway.request({ method: 'POST', url: '/reservations', payload: body, headers })),
       );
       expect(responses.every((r) => r.statusCode === 201)).toBe(true);
       expect(new Set(responses.map((r) => r.json<{ id: string }>().id)).size).toBe(1);
       expect(await eventCount()).toBe(before + 1);
+      // The duplicates waited on the key and replayed; none tried to book the room again.
+      expect(gateway.runtime.counters.conflicts.get({ kind: 'room' })).toBe(roomConflicts);
+      expect(gateway.runtime.counters.idempotentReplays.get()).toBeGreaterThanOrEqual(19);
     });
 
     it('refuses the same key with a different body (422) and replays a refusal as it was', async () => {
