@@ -57,7 +57,7 @@ export interface PgPoolLike extends PgQueryable {
 
 export interface PgListenClient {
   connect(): Promise<unknown>;
-  query(text: string): Promise<unknown>;
+  query(text: string | { text: string; values: unknown[] }): Promise<unknown>;
   end(): Promise<void>;
   on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;

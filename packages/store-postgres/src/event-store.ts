@@ -209,7 +209,7 @@ export function createPostgresEventStore<TDb extends EventfoldDatabase>(
     channel,
     notify,
     settleMs,
-    signal: new FeedSignal(channel, notify && !client.inTransaction ? client : undefined, client.listenSource, logger),
+    signal: new FeedSignal(channel, client.inTransaction ? undefined : client, client.listenSource, logger, notify),
     closed: false,
   };
   const tracking: CommitTracking = client.inTransaction ? { kind: 'in-transaction' } : { kind: 'autocommit' };

@@ -5,7 +5,7 @@ import type { StoreStatements } from './statements';
 export interface HorizonBlocker {
   /** Backend process id (null for a prepared transaction). */
   readonly pid: number | null;
-  /** The database it runs in: the horizon is cluster-wide, another database's transaction counts too. */
+  /** The database it runs in (this one, or unknown: a transaction whose database is not visible counts). */
   readonly database: string | null;
   readonly applicationName: string | null;
   /** `active`, `idle in transaction`, ... or `prepared` for a two-phase-commit transaction. */
@@ -19,11 +19,15 @@ export interface HorizonBlocker {
 
 /**
  * How far readers of the feed are held back. `readAll` returns only events of transactions older
- * than every transaction still open in the cluster (`xmin`), so one long transaction anywhere
- * pauses every reader until it ends; this says which one and what waits behind it.
+ * than every transaction still open in this database (`xmin`), so one long transaction pauses every
+ * reader until it ends; this says which one and what waits behind it. Transactions that provably
+ * run in another database of the server are ignored (they cannot write the events table).
  */
 export interface ReadHorizon {
-  /** `pg_snapshot_xmin(pg_current_snapshot())`: transactions at or above this id are not readable yet. */
+  /**
+   * The readers' horizon: events of transactions at or above this id are not readable yet. Like
+   * `pg_snapshot_xmin(pg_current_snapshot())`, but without transactions of other databases.
+   */
   readonly xmin: number;
   /** Committed events readers cannot see yet because an older transaction is still open. */
   readonly eventsWaiting: number;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { START, type GlobalCheckpoint } from '@eventfold/core';
 import pg from 'pg';
 import { drizzle } from 'drizzle-orm/node-postgres';
+import { createServerTestDatabase } from '@eventfold/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createPostgresEventStore, type PostgresEventStore } from './event-store';
 import { serverFixture } from './test-support/databases';
@@ -132,6 +133,32 @@ describe.skipIf(fixture === undefined)('notifications, subscribe and the read ho
     const second = await writer.append(`room-${randomUUID()}`, [{ type: 'Booked', data: { n: 3 } }]);
     await following;
     expect(seen).toEqual([...first.events, ...second.events].map((event) => event.id));
+  });
+
+  it('is not held back by a long transaction in another database of the server', async () => {
+    const elsewhere = await createServerTestDatabase({ prefix: 'store_pg_elsewhere' });
+    const foreign = new pg.Client({ connectionString: elsewhere!.connectionString });
+    await foreign.connect();
+    try {
+      await foreign.query('begin');
+      await foreign.query('select pg_current_xact_id()'); // holds the cluster-wide xmin from now on
+      const quick = createPostgresEventStore({ db, settleMs: 0 });
+      const head = await headOf(reader);
+      const appended = await writer.append(`room-${randomUUID()}`, [{ type: 'Booked', data: {} }]);
+      // Our own database may have short transactions of its own in flight: poll briefly.
+      let seen: string[] = [];
+      for (let tries = 0; tries < 100 && seen.length === 0; tries += 1) {
+        seen = (await quick.readAll({ after: head })).events.map((event) => event.id);
+        if (seen.length === 0) await sleep(20);
+      }
+      expect(seen).toEqual([appended.events[0]!.id]);
+      const horizon = await quick.horizon();
+      expect(horizon.blocker?.database).not.toBe(new URL(elsewhere!.connectionString).pathname.slice(1));
+      await foreign.query('rollback');
+    } finally {
+      await foreign.end();
+      await elsewhere!.dispose();
+    }
   });
 
   it('reports the transaction holding the horizon and the events waiting behind it', async () => {

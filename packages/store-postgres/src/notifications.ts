@@ -15,53 +15,66 @@ export function notificationChannel(schema: string): string {
 
 const RECONNECT_DELAY_MS = 1000;
 
+/** The store's own connection for notifications: LISTEN on it, and NOTIFY through it. */
+interface NotifyConnection {
+  notify(): Promise<unknown>;
+  stop(): Promise<void>;
+}
+
 /**
  * Wake-ups for feed readers of one store. Appends through this store wake local waiters at once and
  * send one NOTIFY after commit (coalesced: at most one in flight, so a burst of appends costs one or
- * two notifications, never one per append). A LISTEN connection, opened on first wait, wakes
- * waiters when other processes append. Every wait also has a timeout: polling is the fallback for a
- * missed or undeliverable notification.
+ * two notifications, never one per append). NOTIFY and LISTEN share one dedicated connection,
+ * opened on first use, so notifications never hold a connection of the caller's pool. Every wait
+ * also has a timeout: polling is the fallback for a missed or undeliverable notification.
  */
 export class FeedSignal {
   readonly #waiters = new Set<() => void>();
   #sending = false;
   #sendAgain = false;
-  #listening: Promise<boolean> | undefined;
-  #stopListening: (() => Promise<void>) | undefined;
+  #connection: Promise<NotifyConnection | undefined> | undefined;
   #retryAt = 0;
   #closed = false;
 
   constructor(
     private readonly channel: string,
-    /** Where NOTIFY is sent from (autocommit); undefined: send nothing. */
+    /** Fallback for NOTIFY when there is no dedicated connection (a single pg.Client); undefined: none. */
     private readonly sender: SqlClient | undefined,
-    private readonly listenSource: ListenSource | undefined,
+    /** Where the dedicated connection comes from (a pg.Pool's settings, or the PGlite instance). */
+    private readonly source: ListenSource | undefined,
     private readonly logger: Logger,
+    /** False: never send NOTIFY (the store's `notify: false`); LISTEN still works. */
+    private readonly sendNotifications: boolean,
   ) {}
 
   /** Events were committed by this store: wake local waiters and tell other processes. */
   committed(): void {
     this.#wakeAll();
-    if (this.sender === undefined || this.#closed) return;
+    if (!this.sendNotifications || this.#closed) return;
     if (this.#sending) {
       this.#sendAgain = true;
       return;
     }
-    this.#send(this.sender);
+    this.#send();
   }
 
-  #send(sender: SqlClient): void {
+  #send(): void {
     this.#sending = true;
     this.#sendAgain = false;
-    sender
-      .query('select pg_notify($1::text, $2::text)', [this.channel, ''])
+    this.#notifyOnce()
       .catch((error: unknown) => {
         this.logger.warn({ channel: this.channel, err: String(error) }, 'NOTIFY after append failed; readers fall back to polling');
       })
       .finally(() => {
         this.#sending = false;
-        if (this.#sendAgain && !this.#closed) this.#send(sender);
+        if (this.#sendAgain && !this.#closed) this.#send();
       });
+  }
+
+  async #notifyOnce(): Promise<unknown> {
+    const connection = await this.#ensureConnection();
+    if (connection !== undefined) return connection.notify();
+    return this.sender?.query('select pg_notify($1::text, $2::text)', [this.channel, '']);
   }
 
   /**
@@ -79,7 +92,7 @@ export class FeedSignal {
       };
     });
     this.#waiters.add(wake);
-    await this.#ensureListening();
+    await this.#ensureConnection();
     const dispose = (): void => {
       this.#waiters.delete(wake);
     };
@@ -117,17 +130,17 @@ export class FeedSignal {
     };
   }
 
-  /** True while a LISTEN connection is open. */
+  /** True while the dedicated LISTEN connection is open. */
   async listening(): Promise<boolean> {
-    return (await this.#listening) ?? false;
+    return (await this.#connection) !== undefined;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#wakeAll();
-    const stop = this.#stopListening;
-    this.#stopListening = undefined;
-    await stop?.().catch(() => undefined);
+    const connection = await this.#connection;
+    this.#connection = undefined;
+    await connection?.stop().catch(() => undefined);
   }
 
   #wakeAll(): void {
@@ -136,37 +149,36 @@ export class FeedSignal {
     for (const wake of waiters) wake();
   }
 
-  #ensureListening(): Promise<boolean> {
-    if (this.listenSource === undefined || this.#closed) return Promise.resolve(false);
-    if (this.#listening === undefined && Date.now() >= this.#retryAt) {
-      this.#listening = this.#listen(this.listenSource).catch((error: unknown) => {
-        this.logger.warn({ channel: this.channel, err: String(error) }, 'LISTEN failed; readers poll until it reconnects');
+  #ensureConnection(): Promise<NotifyConnection | undefined> {
+    if (this.source === undefined || this.#closed) return Promise.resolve(undefined);
+    if (this.#connection === undefined && Date.now() >= this.#retryAt) {
+      this.#connection = this.#open(this.source).catch((error: unknown) => {
+        this.logger.warn({ channel: this.channel, err: String(error) }, 'LISTEN connection failed; readers poll until it reconnects');
         this.#lost();
-        return false;
+        return undefined;
       });
     }
-    return this.#listening ?? Promise.resolve(false);
+    return this.#connection ?? Promise.resolve(undefined);
   }
 
-  /** The LISTEN connection died: wake everyone (they re-read) and reconnect on a later wait. */
+  /** The connection died: wake everyone (they re-read) and reconnect on a later use. */
   #lost(): void {
-    this.#listening = undefined;
-    this.#stopListening = undefined;
+    this.#connection = undefined;
     this.#retryAt = Date.now() + RECONNECT_DELAY_MS;
     this.#wakeAll();
   }
 
-  async #listen(source: ListenSource): Promise<boolean> {
+  async #open(source: ListenSource): Promise<NotifyConnection> {
+    const notifyText = 'select pg_notify($1::text, $2::text)';
     if (source.driver === 'pglite') {
       const unlisten = await source.pglite.listen(this.channel, () => this.#wakeAll());
-      this.#stopListening = unlisten;
-      if (this.#closed) await this.close();
-      return true;
+      return { notify: () => source.pglite.query(notifyText, [this.channel, '']), stop: unlisten };
     }
     const client: PgListenClient = new source.pool.Client({ ...source.pool.options, application_name: 'eventfold-listener' });
     client.on('error', (error) => {
-      this.logger.warn({ channel: this.channel, err: error.message }, 'LISTEN connection error; reconnecting on the next wait');
+      this.logger.warn({ channel: this.channel, err: error.message }, 'LISTEN connection error; reconnecting on next use');
       client.removeAllListeners();
+      client.on('error', () => undefined);
       void client.end().catch(() => undefined);
       this.#lost();
     });
@@ -174,16 +186,19 @@ export class FeedSignal {
       if (message.channel === this.channel) this.#wakeAll();
     });
     await client.connect();
+    // Never keep the process alive for this connection alone; close() ends it properly.
+    (client as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
     // The channel is derived from a validated schema name, so quoting it is safe.
     await client.query(`LISTEN ${quoteIdentifier(this.channel)}`);
-    this.#stopListening = async () => {
-      client.removeAllListeners();
-      client.on('error', () => undefined);
-      await client.end();
-    };
     this.logger.debug({ channel: this.channel }, 'listening for appends');
-    if (this.#closed) await this.close();
-    return true;
+    return {
+      notify: () => client.query({ text: notifyText, values: [this.channel, ''] }),
+      stop: async () => {
+        client.removeAllListeners();
+        client.on('error', () => undefined);
+        await client.end();
+      },
+    };
   }
 }
 

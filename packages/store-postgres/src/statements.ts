@@ -36,8 +36,29 @@ export interface StoreStatements {
 const EVENT_COLUMNS = `e.event_id as id, e.stream_id, e.stream_type, e.version, e.global_position,
   e.type, e.data, e.metadata, round(date_part('epoch', e.occurred_at) * 1000) as occurred_ms`;
 
-/** Rows of a transaction that is older than every open one: committed (or rolled back) for good. */
-const READABLE = 'e.transaction_id < pg_snapshot_xmin(pg_current_snapshot())';
+/**
+ * The readers' horizon, as a CTE: events of transactions below `bound` are committed (or rolled
+ * back) for good. It is the oldest transaction still open in this statement's snapshot, ignoring
+ * transactions that provably run in another database (they cannot write these tables): a long
+ * transaction elsewhere on the server does not hold readers back. Transactions whose database is
+ * unknown (already finished, or not visible) count. The reader's own transaction counts too, so it
+ * never reads its own uncommitted events. Everything comes from one snapshot; xids never move
+ * between databases, so a slightly later pg_stat_activity cannot make the bound unsafe.
+ */
+const HORIZON = `horizon as materialized (
+    select least(
+      coalesce(
+        (select min(x.xid) from pg_snapshot_xip(pg_current_snapshot()) as x(xid)
+          where x.xid::xid not in (
+            select a.backend_xid from pg_stat_get_activity(null) a
+             where a.backend_xid is not null
+               and a.datid is distinct from (select d.oid from pg_database d where d.datname = current_database())
+            union all
+            select p.transaction from pg_prepared_xacts p where p.database <> current_database())),
+        pg_snapshot_xmax(pg_current_snapshot())),
+      coalesce(pg_current_xact_id_if_assigned(), pg_snapshot_xmax(pg_current_snapshot()))) as bound
+  )`;
+const READABLE = 'e.transaction_id < (select horizon.bound from horizon)';
 const AFTER_CHECKPOINT = '(e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)';
 
 const cache = new Map<string, StoreStatements>();
@@ -85,7 +106,7 @@ export function storeStatements(schema: string): StoreStatements {
       both: feedStatement(events, 'both'),
     },
     hasReadableAfter: preparedStatement(
-      `select exists (select 1 from ${events} e where ${AFTER_CHECKPOINT} and ${READABLE}) as readable`,
+      `with ${HORIZON} select exists (select 1 from ${events} e where ${AFTER_CHECKPOINT} and ${READABLE}) as readable`,
     ),
     horizon: preparedStatement(horizonSql(events)),
     snapshotSave: preparedStatement(
@@ -147,7 +168,7 @@ function feedStatement(events: string, filter: 'all' | 'types' | 'streamTypes' |
           ? `select x.* from unnest($4::text[]) as f(t) cross join lateral (${scan(' and e.stream_type = f.t')}) x`
           : `select x.* from unnest($4::text[]) as f(t) cross join lateral (${scan(' and e.type = f.t and e.stream_type = any($5::text[])')}) x`;
   return preparedStatement(
-    `with tail as (
+    `with ${HORIZON}, tail as (
        select e.transaction_id::text as tail_transaction_id, e.global_position::text as tail_position
          from ${events} e where ${READABLE}
         order by e.transaction_id desc, e.global_position desc limit 1
@@ -156,7 +177,7 @@ function feedStatement(events: string, filter: 'all' | 'types' | 'streamTypes' |
      )
      select p.*, tail.tail_transaction_id, tail.tail_position,
             (select newest.transaction_id::text from newest) as newest_transaction_id,
-            pg_snapshot_xmin(pg_current_snapshot())::text as xmin
+            (select horizon.bound::text from horizon) as xmin
        from (select 1) as one
        left join tail on true
        left join lateral (
@@ -167,7 +188,7 @@ function feedStatement(events: string, filter: 'all' | 'types' | 'streamTypes' |
 }
 
 function horizonSql(events: string): string {
-  return `with h as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin),
+  return `with ${HORIZON}, h as (select horizon.bound as xmin from horizon),
     waiting as (
       select count(*)::text as events_waiting,
              (extract(epoch from min(e.occurred_at)) * 1000)::float8 as oldest_waiting_ms
