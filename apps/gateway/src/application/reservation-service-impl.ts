@@ -102,8 +102,8 @@ export function createReservationService<TState, TCommand>(
     else if (isConcurrencyError(error) || isRetriesExhaustedError(error)) counters.conflicts.inc({ kind: 'concurrency' });
   };
 
-  const viewAfterWrite = async (reservationId: string, tx?: GatewayDatabase): Promise<ReservationView> => {
-    const view = await queries.get(reservationId, tx);
+  const viewAfterWrite = async (reservationId: string): Promise<ReservationView> => {
+    const view = await queries.get(reservationId);
     // The read model is written in the same transaction as the events, so this cannot miss.
     if (view === undefined) throw new Error(`read model row of reservation ${reservationId} missing after a write`);
     return view;
@@ -126,7 +126,7 @@ export function createReservationService<TState, TCommand>(
         if (result.version === 0) throw new ReservationNotFoundError(reservationId);
         recordAppend(result.events.length);
       } else {
-        await updateAtVersion(repository, reservationId, command, context.expectedVersion, context);
+        await updateAtVersion(reservationId, command, context.expectedVersion, context);
       }
     } catch (error) {
       recordRefusal(error);
@@ -135,14 +135,14 @@ export function createReservationService<TState, TCommand>(
     return viewAfterWrite(reservationId);
   };
 
+  /** If-Match: the command applies to exactly that version, or fails with 412 and writes nothing. */
   const updateAtVersion = async (
-    repo: AggregateRepository<TState, ReservationEvent, TCommand>,
     reservationId: string,
     command: TCommand,
     expectedVersion: number,
     context: CommandContext,
   ) => {
-    const loaded = await repo.load(reservationId);
+    const loaded = await repository.load(reservationId);
     if (loaded.version === 0) throw new ReservationNotFoundError(reservationId);
     if (loaded.version !== expectedVersion) {
       counters.conflicts.inc({ kind: 'precondition' });
@@ -151,7 +151,7 @@ export function createReservationService<TState, TCommand>(
     const events = decideEvents(aggregate, command, loaded.state);
     if (events.length === 0) return;
     try {
-      const result = await repo.save(reservationId, events, { expectedVersion, metadata: metadataOf(context) });
+      const result = await repository.save(reservationId, events, { expectedVersion, metadata: metadataOf(context) });
       recordAppend(result.events.length);
     } catch (error) {
       if (!isConcurrencyError(error)) throw error;
