@@ -273,6 +273,7 @@ describe('HTTP API', () => {
       );
       // Generated from the Zod schemas: the create body and the problem document are components.
       expect(JSON.stringify(openapi.paths['/reservations']?.['post'])).toContain('#/components/schemas/CreateReservationInput');
+      expect(JSON.stringify(openapi.paths['/reservations']?.['post'])).toMatch(/"409":\{[^}]*"content":\{"application\/problem\+json"/);
       expect(Object.keys(openapi.components.schemas['CreateReservationInput']?.properties ?? {})).toEqual(
         expect.arrayContaining(['guestId', 'guestName', 'roomId', 'checkInDate', 'nights']),
       );

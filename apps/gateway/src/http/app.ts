@@ -124,7 +124,7 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
       },
     },
     transform: jsonSchemaTransform,
-    transformObject: jsonSchemaTransformObject,
+    transformObject: (input) => problemMediaType(jsonSchemaTransformObject(input)),
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
@@ -135,6 +135,23 @@ export async function buildHttpApp(options: HttpAppOptions): Promise<FastifyInst
   registerOperationRoutes(typed, routes, options);
   routes.registerMethodNotAllowed(app, sendProblem);
   return app;
+}
+
+/** Error responses are documented as `application/problem+json`, which is what they are sent as. */
+function problemMediaType<TDocument>(document: TDocument): TDocument {
+  const paths = (document as { paths?: Record<string, Record<string, { responses?: Record<string, { content?: Record<string, unknown> }> }>> })
+    .paths;
+  for (const operations of Object.values(paths ?? {})) {
+    for (const operation of Object.values(operations)) {
+      for (const [status, response] of Object.entries(operation.responses ?? {})) {
+        const json = response.content?.['application/json'];
+        if (Number(status) >= 400 && json !== undefined && response.content !== undefined) {
+          response.content = { 'application/problem+json': json };
+        }
+      }
+    }
+  }
+  return document;
 }
 
 const ALL_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
