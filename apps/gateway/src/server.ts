@@ -40,6 +40,9 @@ function registerLagMetrics(runtime: GatewayRuntime, projector: Projector, relay
   );
   metrics.gauge('eventfold_projection_applied_events', 'Events applied by this process\'s projection runners since start.', async () =>
     (await projectionStatus()).map((s) => ({ labels: { projection: s.name }, value: s.applied })), 'counter');
+  metrics.gauge('eventfold_relay_enabled', '1 when AMQP_URL is set and events are relayed to RabbitMQ, else 0.', () => [
+    { value: config.amqpUrl === undefined ? 0 : 1 },
+  ]);
   if (config.amqpUrl === undefined) return;
   if (relay !== undefined) {
     metrics.gauge('eventfold_relay_lag_events', 'Committed events the relay has not had confirmed by RabbitMQ.', () => [

@@ -257,6 +257,7 @@ describe('HTTP API', () => {
         'eventfold_gateway_conflicts_total',
         'eventfold_projection_lag_events{projection="room_occupancy"',
         'eventfold_event_store_head_position',
+        'eventfold_relay_enabled 0',
       ]) {
         expect(metrics.body).toContain(name);
       }

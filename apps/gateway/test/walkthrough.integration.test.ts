@@ -143,6 +143,12 @@ describe.skipIf(database === undefined || amqpUrl === undefined)('gateway walk-t
     const occupancy = await gateway.request({ method: 'GET', url: `/occupancy?from=2027-03-10&to=2027-03-12&roomId=${String(body['roomId'])}` });
     expect(occupancy.json<{ nights: Array<{ occupied: number }> }>().nights.map((n) => n.occupied)).toEqual([0, 0]);
 
+    // Relay lag is on /metrics, and drops to zero once everything is confirmed.
+    const metrics = (await gateway.request({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('eventfold_relay_enabled 1');
+    expect(metrics).toMatch(/eventfold_relay_lag_events\{relay="gateway-domain-events"\} \d+/);
+    expect(metrics).toMatch(/eventfold_relay_published_total\{relay="gateway-domain-events"\} [1-9]/);
+
     // One log line per request, each with its correlation id; the writes' lines carry ours.
     const requestLines = gateway.logs.filter((line) => line['msg'] === 'request completed');
     expect(requestLines.filter((line) => line['correlationId'] === correlationId)).toHaveLength(3);
