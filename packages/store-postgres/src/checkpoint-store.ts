@@ -9,6 +9,7 @@ import { sqlClientOf, type EventfoldDatabase } from './driver';
 import { parseCheckpoint } from './read-options';
 import { DEFAULT_SCHEMA, assertValidSchemaName } from './schema-name';
 import { storeStatements } from './statements';
+import { hasNul } from './text-values';
 
 export interface PostgresCheckpointStoreOptions {
   /**
@@ -73,7 +74,7 @@ export function createPostgresCheckpointStore(options: PostgresCheckpointStoreOp
       if (lastError !== undefined && lastError !== null && typeof lastError !== 'string') {
         throw new InvalidArgumentError(`Invalid lastError for checkpoint "${name}": use a string or null.`);
       }
-      if (typeof lastError === 'string' && lastError.includes('\u0000')) {
+      if (typeof lastError === 'string' && hasNul(lastError)) {
         throw new InvalidArgumentError(`Invalid lastError for checkpoint "${name}": it contains a NUL character.`);
       }
       await client.query(statements.checkpointSave, [
@@ -94,9 +95,9 @@ export function createPostgresCheckpointStore(options: PostgresCheckpointStoreOp
 }
 
 function assertValidName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH) {
+  if (typeof name !== 'string' || name.length === 0 || name.length > MAX_NAME_LENGTH || hasNul(name)) {
     throw new InvalidArgumentError(
-      `Invalid checkpoint name ${JSON.stringify(String(name)).slice(0, 80)}: use a string of 1 to ${MAX_NAME_LENGTH} characters.`,
+      `Invalid checkpoint name ${JSON.stringify(String(name)).slice(0, 80)}: use a string of 1 to ${MAX_NAME_LENGTH} characters, without NUL.`,
     );
   }
 }

@@ -3,7 +3,6 @@ import {
   DuplicateEventIdError,
   InvalidArgumentError,
   START,
-  assertValidStreamId,
   compareCheckpoints,
   matchesExpectedVersion,
   prepareAppend,
@@ -52,6 +51,7 @@ import {
 import { checkpointOf, toRecordedEvent, type EventRow, type FeedRow, type Upcast } from './recorded-event';
 import { DEFAULT_SCHEMA, assertValidSchemaName } from './schema-name';
 import { storeStatements, type StoreStatements } from './statements';
+import { assertStorableAppend, assertStorableStreamId } from './text-values';
 
 /** An event catalog (e.g. from `@eventfold/shared-schema`): validates appends, optionally upcasts reads. */
 export interface PostgresEventCatalog extends AppendValidator {
@@ -249,6 +249,7 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
   async append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
     this.#assertOpen('append');
     const prepared = prepareAppend(streamId, events, options, this.shared.validation);
+    assertStorableAppend(prepared);
     if (prepared.events.length === 0) return this.#appendNothing(prepared);
     for (let attempt = 1; ; attempt += 1) {
       let row = this.#coalescer === undefined ? await this.#appendAlone(prepared) : await this.#coalescer.submit(prepared);
@@ -326,7 +327,7 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
   }
 
   async *readStream(streamId: string, options?: ReadStreamOptions): AsyncIterable<RecordedEvent> {
-    assertValidStreamId(streamId);
+    assertStorableStreamId(streamId);
     const range = parseReadStreamOptions(options);
     this.#assertOpen('read a stream');
     const statement = range.direction === 'forwards' ? this.shared.statements.streamForwards : this.shared.statements.streamBackwards;
@@ -467,7 +468,7 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
   }
 
   async streamInfo(streamId: string): Promise<StreamInfo | undefined> {
-    assertValidStreamId(streamId);
+    assertStorableStreamId(streamId);
     this.#assertOpen('read a stream');
     const [row] = await this.client.query<{ id: string; type: string; version: number; created_at: Date; updated_at: Date }>(
       this.shared.statements.streamInfo,

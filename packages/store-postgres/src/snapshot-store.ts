@@ -1,8 +1,9 @@
-import { assertValidStreamId, InvalidArgumentError, type Snapshot, type SnapshotStore } from '@eventfold/core';
+import { InvalidArgumentError, type Snapshot, type SnapshotStore } from '@eventfold/core';
 import { sqlClientOf, type EventfoldDatabase } from './driver';
 import { toJsonText } from './json-text';
 import { DEFAULT_SCHEMA, assertValidSchemaName } from './schema-name';
 import { storeStatements } from './statements';
+import { assertStorableStreamId } from './text-values';
 
 export interface PostgresSnapshotStoreOptions {
   /** A Drizzle database or transaction on node-postgres or PGlite. */
@@ -34,7 +35,7 @@ export function createPostgresSnapshotStore(options: PostgresSnapshotStoreOption
         throw new InvalidArgumentError('A snapshot must be an object { streamId, version, state, schemaVersion }.');
       }
       const { streamId, version, schemaVersion, state } = snapshot;
-      assertValidStreamId(streamId);
+      assertStorableStreamId(streamId);
       assertInt4(`Snapshot version of "${streamId}"`, version);
       assertInt4(`Snapshot schemaVersion of "${streamId}"`, schemaVersion);
       const stateJson = toJsonText(`Snapshot state of "${streamId}"`, state);
@@ -42,14 +43,14 @@ export function createPostgresSnapshotStore(options: PostgresSnapshotStoreOption
     },
 
     async load(streamId: string): Promise<Snapshot | undefined> {
-      assertValidStreamId(streamId);
+      assertStorableStreamId(streamId);
       const [row] = await client.query<SnapshotRow>(statements.snapshotLoad, [streamId]);
       if (row === undefined) return undefined;
       return { streamId: row.stream_id, version: row.version, schemaVersion: row.schema_version, state: row.state, takenAt: row.taken_at };
     },
 
     async delete(streamId: string): Promise<void> {
-      assertValidStreamId(streamId);
+      assertStorableStreamId(streamId);
       await client.query(statements.snapshotDelete, [streamId]);
     },
   };

@@ -117,6 +117,8 @@ describe('bad input is refused with a typed error before anything is written', (
   const cases: [string, () => Promise<unknown>, (error: unknown) => boolean][] = [
     ['an empty stream id', () => store.append('', [{ type: 'A', data: {} }]), isInvalidStreamIdError],
     ['a 201-character stream id', () => store.append('s'.repeat(201), [{ type: 'A', data: {} }]), isInvalidStreamIdError],
+    ['a NUL character in the stream id', () => store.append('x-\u0000', [{ type: 'A', data: {} }]), isInvalidStreamIdError],
+    ['a NUL character in the event type', () => store.append(`x-${randomUUID()}`, [{ type: 'A\u0000', data: {} }]), isEventValidationError],
     ['a BigInt in data', () => store.append(`x-${randomUUID()}`, [{ type: 'A', data: { n: 1n } }]), isEventValidationError],
     [
       'a cycle in data',
@@ -143,6 +145,16 @@ describe('bad input is refused with a typed error before anything is written', (
       'a snapshot whose state is not JSON',
       () => createPostgresSnapshotStore({ db }).save({ streamId: 'x-1', version: 1, schemaVersion: 1, state: { n: 2n } }),
       isInvalidArgumentError,
+    ],
+    [
+      'a checkpoint name with a NUL character',
+      () => createPostgresCheckpointStore({ db }).save('projection\u0000', { transactionId: 1, position: 1 }),
+      isInvalidArgumentError,
+    ],
+    [
+      'a snapshot of a stream id with a NUL character',
+      () => createPostgresSnapshotStore({ db }).save({ streamId: 'x-\u0000', version: 1, schemaVersion: 1, state: {} }),
+      isInvalidStreamIdError,
     ],
     [
       'a checkpoint that is not a checkpoint',
