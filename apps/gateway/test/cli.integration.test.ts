@@ -124,15 +124,17 @@ describe('gateway CLI', () => {
       expect(unknown.stderr).toContain('Known projections: reservations, room_occupancy');
     });
 
-    it.skipIf(server !== undefined)('refuses a second user of the embedded database with a clear message', async () => {
-    const first = await openDatabase({ databaseUrl: undefined, dataDir, poolSize: 1, logger: pino({ level: 'silent' }) });
+    it('refuses a second user of the embedded database with a clear message', async () => {
+    const embeddedDir = mkdtempSync(join(tmpdir(), 'gateway-cli-lock-'));
+    const first = await openDatabase({ databaseUrl: undefined, dataDir: embeddedDir, poolSize: 1, logger: pino({ level: 'silent' }) });
     try {
-      const second = await run(['projections', 'status']);
+      const second = await run(['projections', 'status'], { DATABASE_URL: '', DATA_DIR: embeddedDir });
       expect(second.code).toBe(1);
       expect(second.stderr).toContain('is in use by process');
       expect(second.stderr).toContain('pglite.lock');
     } finally {
       await first.close();
+      rmSync(embeddedDir, { recursive: true, force: true });
     }
   });
 
