@@ -26,12 +26,14 @@ const { values } = parseArgs({
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const serverUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const databaseName = `gateway_bench_${randomBytes(4).toString('hex')}`;
-const benchUrl = (() => {
+// W1 and W6 get a database each: the gateway's async projection must not start by replaying W1's events.
+const suffix = randomBytes(4).toString('hex');
+const databases = { w1: `gateway_bench_w1_${suffix}`, w6: `gateway_bench_w6_${suffix}` };
+const urlOf = (name: string): string => {
   const url = new URL(serverUrl);
-  url.pathname = `/${databaseName}`;
+  url.pathname = `/${name}`;
   return url.toString();
-})();
+};
 
 async function admin(statement: string): Promise<void> {
   const client = new pg.Client({ connectionString: serverUrl });
@@ -58,7 +60,7 @@ function reservationData() {
 
 /** W1: `writers` loops appending one event to a new stream (expected version 'no_stream'). */
 async function storeW1(writers: number): Promise<{ eventsPerSec: number; p50Ms: number; p99Ms: number }> {
-  const pool = new pg.Pool({ connectionString: benchUrl, max: writers });
+  const pool = new pg.Pool({ connectionString: urlOf(databases.w1), max: writers });
   const store = createPostgresEventStore({ db: drizzle(pool) });
   const append = () =>
     store.append(`reservation-${randomUUID()}`, [{ type: 'ReservationCreated', data: reservationData(), metadata: { correlationId: randomUUID() } }], {
@@ -93,7 +95,7 @@ function startGateway(): Promise<{ child: ChildProcess; url: string }> {
   const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'gateway.js');
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    DATABASE_URL: benchUrl,
+    DATABASE_URL: urlOf(databases.w6),
     PORT: '0',
     HOST: '127.0.0.1',
     DB_POOL_SIZE: String(Math.ceil(connections / Number(values.workers))),
@@ -134,14 +136,15 @@ function postReservations(url: string, duration: number): Promise<autocannon.Res
 }
 
 async function main(): Promise<void> {
-  await admin(`create database ${databaseName}`);
+  await admin(`create database ${databases.w1}`);
+  await admin(`create database ${databases.w6}`);
   let gateway: ChildProcess | undefined;
   try {
-    const setup = new pg.Pool({ connectionString: benchUrl, max: 2 });
+    const setup = new pg.Pool({ connectionString: urlOf(databases.w1), max: 2 });
     await migrate(drizzle(setup));
     await setup.end();
 
-    const raw = values['skip-raw'] ? {} : measureRawLimit({ concurrency: [connections], seconds, databaseUrl: benchUrl });
+    const raw = values['skip-raw'] ? {} : measureRawLimit({ concurrency: [connections], seconds, databaseUrl: urlOf(databases.w1) });
     const rawKey = `raw-insert-single@${connections}`;
     const rawLimit = raw[rawKey] === undefined ? undefined : { key: rawKey, eventsPerSec: raw[rawKey] };
 
@@ -176,7 +179,7 @@ async function main(): Promise<void> {
       gateway.kill('SIGTERM');
       await exited;
     }
-    await admin(`drop database if exists ${databaseName} with (force)`);
+    for (const name of Object.values(databases)) await admin(`drop database if exists ${name} with (force)`);
   }
 }
 
