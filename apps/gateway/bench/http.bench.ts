@@ -16,6 +16,8 @@ import { drizzle } from 'drizzle-orm/node-postgres';
 import pg from 'pg';
 
 const { values } = parseArgs({
+  // `pnpm bench -- --seconds 5` passes the `--` through.
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: {
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '32' },
