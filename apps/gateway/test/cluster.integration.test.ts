@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServerTestDatabase } from '@eventfold/testing';
@@ -11,21 +11,29 @@ const database = await createServerTestDatabase({ prefix: 'gateway_cluster', pur
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'gateway.js');
 
 describe.skipIf(database === undefined)('serve with several workers', () => {
+  let child: ChildProcess | undefined;
   afterAll(async () => {
+    // Whatever happened in the test, leave no gateway running.
+    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child?.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
     await database?.dispose();
   });
 
   it('answers on one port from two processes and stops them all on SIGINT', async () => {
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: database!.connectionString, WORKERS: '2', PORT: '0', LOG_LEVEL: 'info' };
     delete env['AMQP_URL'];
-    const child = spawn(process.execPath, [bin, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = spawn(process.execPath, [bin, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    started.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => started.once('exit', resolve));
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no URL within 60 s:\n${stderr}`)), 60_000);
-      child.stderr.on('data', (chunk: Buffer) => {
+      started.stderr.on('data', (chunk: Buffer) => {
         stderr += chunk.toString('utf8');
         const match = /listening on (http:\/\/\S+)/.exec(stderr);
         if (match?.[1] !== undefined) {
@@ -53,7 +61,7 @@ describe.skipIf(database === undefined)('serve with several workers', () => {
     );
     expect(pids.size).toBe(2);
 
-    child.kill('SIGINT');
+    started.kill('SIGINT');
     expect(await exited).toBe(0);
   }, 120_000);
 });

@@ -11,6 +11,9 @@ import { newReservation } from './support/harness';
 const bin = join(dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'gateway.js');
 const dataDir = mkdtempSync(join(tmpdir(), 'gateway-embedded-'));
 
+/** Every process started, so a failed test still stops them. */
+const spawned: ChildProcess[] = [];
+
 interface Started {
   readonly child: ChildProcess;
   readonly url: string;
@@ -23,6 +26,7 @@ function serve(): Promise<Started> {
   delete env['DATABASE_URL'];
   delete env['AMQP_URL'];
   const child = spawn(process.execPath, [bin, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  spawned.push(child);
   const stdout: string[] = [];
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk.toString('utf8')));
@@ -51,15 +55,19 @@ function stop(started: Started): Promise<number | null> {
 }
 
 describe('embedded start (no DATABASE_URL)', () => {
-  const running: Started[] = [];
   afterAll(async () => {
-    for (const started of running) if (started.child.exitCode === null) await stop(started);
+    // Whatever happened in the test, leave no gateway running.
+    for (const child of spawned) {
+      if (child.exitCode !== null || child.signalCode !== null) continue;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('serves from ./.data, prints its URL, and keeps the data across a restart', async () => {
     const first = await serve();
-    running.push(first);
     const body = newReservation({ guestName: 'Barbara Liskov' });
     const created = await fetch(`${first.url}/reservations`, {
       method: 'POST',
@@ -75,7 +83,6 @@ describe('embedded start (no DATABASE_URL)', () => {
     expect(await stop(first)).toBe(0);
 
     const second = await serve();
-    running.push(second);
     const read = await fetch(`${second.url}/reservations/${id}`);
     expect(read.status).toBe(200);
     expect(await read.json()).toMatchObject({ id, guestName: 'Barbara Liskov', status: 'PENDING', version: 1 });
