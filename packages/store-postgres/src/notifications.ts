@@ -15,6 +15,13 @@ export function notificationChannel(schema: string): string {
 
 const RECONNECT_DELAY_MS = 1000;
 
+/**
+ * NOTIFY from its own small transaction. Committing a notification assigns a transaction id and
+ * waits for the WAL flush like any write; with synchronous_commit off for that transaction only, it
+ * does not: the appended events were made durable by their own commit, this is only a wake-up.
+ */
+const NOTIFY_SQL = "select pg_notify($1::text, $2::text) from (select set_config('synchronous_commit', 'off', true)) as async_commit";
+
 /** The store's own connection for notifications: LISTEN on it, and NOTIFY through it. */
 interface NotifyConnection {
   notify(): Promise<unknown>;
@@ -74,7 +81,7 @@ export class FeedSignal {
   async #notifyOnce(): Promise<unknown> {
     const connection = await this.#ensureConnection();
     if (connection !== undefined) return connection.notify();
-    return this.sender?.query('select pg_notify($1::text, $2::text)', [this.channel, '']);
+    return this.sender?.query(NOTIFY_SQL, [this.channel, '']);
   }
 
   /**
@@ -169,10 +176,9 @@ export class FeedSignal {
   }
 
   async #open(source: ListenSource): Promise<NotifyConnection> {
-    const notifyText = 'select pg_notify($1::text, $2::text)';
     if (source.driver === 'pglite') {
       const unlisten = await source.pglite.listen(this.channel, () => this.#wakeAll());
-      return { notify: () => source.pglite.query(notifyText, [this.channel, '']), stop: unlisten };
+      return { notify: () => source.pglite.query(NOTIFY_SQL, [this.channel, '']), stop: unlisten };
     }
     const client: PgListenClient = new source.pool.Client({ ...source.pool.options, application_name: 'eventfold-listener' });
     client.on('error', (error) => {
@@ -192,7 +198,7 @@ export class FeedSignal {
     await client.query(`LISTEN ${quoteIdentifier(this.channel)}`);
     this.logger.debug({ channel: this.channel }, 'listening for appends');
     return {
-      notify: () => client.query({ text: notifyText, values: [this.channel, ''] }),
+      notify: () => client.query({ text: NOTIFY_SQL, values: [this.channel, ''] }),
       stop: async () => {
         client.removeAllListeners();
         client.on('error', () => undefined);
