@@ -101,8 +101,8 @@ async function withStore<T>(
     notify: options.notify ?? true,
   });
   try {
-    // Warm up: connections, prepared statements, plans.
-    await Promise.all(Array.from({ length: options.poolSize }, () => store.append(`warm-${randomUUID()}`, [event()])));
+    // Warm up: connections, prepared statements, plans (PL/pgSQL re-plans the first calls per connection).
+    await Promise.all(Array.from({ length: options.poolSize * 8 }, () => store.append(`warm-${randomUUID()}`, [event()])));
     return await fn(store, pool);
   } finally {
     await store.close();
@@ -112,9 +112,9 @@ async function withStore<T>(
 
 async function truncate(): Promise<void> {
   const pool = new pg.Pool({ connectionString: benchUrl, max: 1 });
+  // No ANALYZE here: statistics of an empty table would make the planner pick sequential scans
+  // that cached plans keep while the table grows during the run.
   await pool.query('truncate eventfold.events, eventfold.streams, eventfold.snapshots');
-  await pool.query('vacuum analyze eventfold.events');
-  await pool.query('vacuum analyze eventfold.streams');
   await pool.end();
 }
 
