@@ -41,6 +41,7 @@ describe('prepareAppend: stream id', () => {
     ['undefined', undefined, /must be a string/],
     ['an empty string', '', /it is empty/],
     ['201 characters', 'x'.repeat(MAX_STREAM_ID_LENGTH + 1), /201 characters, the limit is 200/],
+    ['a NUL character', 'reservation-\u0000', /NUL character/],
   ])('refuses %s', (_label, streamId, message) => {
     const error = errorOf(() => prepareAppend(streamId as string, [ok], undefined));
     expect(isInvalidStreamIdError(error)).toBe(true);

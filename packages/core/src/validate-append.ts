@@ -50,6 +50,8 @@ export function assertValidStreamId(streamId: unknown): asserts streamId is stri
   if (streamId.length > MAX_STREAM_ID_LENGTH) {
     throw new InvalidStreamIdError(streamId, `it has ${streamId.length} characters, the limit is ${MAX_STREAM_ID_LENGTH}`);
   }
+  // PostgreSQL text cannot hold NUL; refuse it in every store alike.
+  if (streamId.includes('\u0000')) throw new InvalidStreamIdError(streamId, 'it contains a NUL character (\\u0000)');
 }
 
 /** Default stream type: the stream id up to its first `-`. */

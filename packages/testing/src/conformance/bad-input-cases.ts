@@ -31,6 +31,13 @@ export function badInputCases(h: EventStoreHarness): void {
       await h.expectFeedUnchanged(h.store, head);
     });
 
+    it('refuses a stream id with a NUL character with InvalidStreamIdError', async () => {
+      const head = await h.head();
+      const error = await rejectionOf(() => h.store.append(`${newStreamId()}\u0000`, [newEvent()]));
+      expect(isInvalidStreamIdError(error)).toBe(true);
+      await h.expectFeedUnchanged(h.store, head);
+    });
+
     it('refuses a 201-character stream id and accepts one of 200', async () => {
       const tooLong = newStreamId().padEnd(201, 'x');
       const head = await h.head();
