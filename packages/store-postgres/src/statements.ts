@@ -105,8 +105,13 @@ export function storeStatements(schema: string): StoreStatements {
       streamTypes: feedStatement(events, 'streamTypes'),
       both: feedStatement(events, 'both'),
     },
+    // A scalar subquery ordered like the feed index with LIMIT 1, so even a generic plan walks the
+    // index from the checkpoint. (EXISTS would drop the ORDER BY and LIMIT; its generic plan then
+    // estimates the row comparison loosely and may scan the whole table when nothing is readable.)
     hasReadableAfter: preparedStatement(
-      `with ${HORIZON} select exists (select 1 from ${events} e where ${AFTER_CHECKPOINT} and ${READABLE}) as readable`,
+      `with ${HORIZON} select (
+         select 1 from ${events} e where ${AFTER_CHECKPOINT} and ${READABLE}
+          order by e.transaction_id, e.global_position limit 1) is not null as readable`,
     ),
     horizon: preparedStatement(horizonSql(events)),
     snapshotSave: preparedStatement(
