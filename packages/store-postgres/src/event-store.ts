@@ -48,6 +48,7 @@ import {
   positiveInteger,
   stringList,
 } from './read-options';
+import { splitFeedRows, type FeedInfoRow, type FeedStatementRow } from './feed-rows';
 import { checkpointOf, toRecordedEvent, type EventRow, type FeedRow, type Upcast } from './recorded-event';
 import { DEFAULT_SCHEMA, assertValidSchemaName } from './schema-name';
 import { storeStatements, type StoreStatements } from './statements';
@@ -374,31 +375,29 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     let waitingFor: number | undefined;
     for (let attempt = 0; ; attempt += 1) {
       const rows = await this.client.query<FeedStatementRow>(statement, params);
-      const page = this.#toPage(rows, after, limit);
-      const first = rows[0];
+      const { info, events } = splitFeedRows(rows);
+      const page = this.#toPage(info, events, after, limit);
       // Committed events wait behind an older open transaction: usually one about to commit. Read
       // again shortly (bounded by settleMs) so a reader sees what committed before it looked.
       // Never inside a transaction: its own snapshot cannot move.
-      if (page.hasMore || this.client.inTransaction || first === undefined || first.newest_transaction_id === null) return page;
-      const newest = Number(first.newest_transaction_id);
-      const xmin = Number(first.xmin);
+      if (page.hasMore || this.client.inTransaction || info === undefined || info.newest_transaction_id === null) return page;
+      const newest = Number(info.newest_transaction_id);
+      const xmin = Number(info.xmin);
       waitingFor ??= newest;
       if (xmin > waitingFor || Date.now() >= settleUntil) return page;
       await sleep(Math.min(2 ** attempt, 50, Math.max(1, settleUntil - Date.now())));
     }
   }
 
-  #toPage(rows: readonly FeedStatementRow[], after: GlobalCheckpoint, limit: number): PostgresReadAllPage {
-    const eventRows = rows.filter((row): row is FeedStatementRow & FeedRow => row.id !== null);
+  #toPage(info: FeedInfoRow | undefined, eventRows: readonly FeedRow[], after: GlobalCheckpoint, limit: number): PostgresReadAllPage {
     const hasMore = eventRows.length > limit;
     const pageRows = hasMore ? eventRows.slice(0, limit) : eventRows;
     const events = pageRows.map((row) => toRecordedEvent(row, this.shared.upcast));
     const checkpoints = pageRows.map(checkpointOf);
     let checkpoint = checkpoints.at(-1) ?? after;
-    const first = rows[0];
-    if (!hasMore && first !== undefined && first.tail_transaction_id !== null && first.tail_position !== null) {
+    if (!hasMore && info !== undefined && info.tail_transaction_id !== null && info.tail_position !== null) {
       // Everything readable up to the tail was scanned: move past events the filters skipped.
-      const tail = { transactionId: Number(first.tail_transaction_id), position: Number(first.tail_position) };
+      const tail = { transactionId: Number(info.tail_transaction_id), position: Number(info.tail_position) };
       if (compareCheckpoints(tail, checkpoint) > 0) checkpoint = tail;
     }
     return { events, checkpoint, hasMore, checkpoints };
@@ -546,14 +545,6 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     if (this.shared.closed) throw new StoreClosedError(operation);
   }
 }
-
-/** A row of a feed statement: an event (or nulls when the page is empty) plus the feed's state. */
-type FeedStatementRow = (FeedRow | { readonly [K in keyof FeedRow]: null }) & {
-  readonly tail_transaction_id: string | null;
-  readonly tail_position: string | number | null;
-  readonly newest_transaction_id: string | null;
-  readonly xmin: string;
-};
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -144,51 +144,60 @@ export function storeStatements(schema: string): StoreStatements {
   return statements;
 }
 
+/** The event columns of a feed row selected from `x` (a scan that kept `transaction_id` as xid8). */
+const FEED_COLUMNS = `x.id, x.stream_id, x.stream_type, x.version, x.global_position, x.type, x.data, x.metadata,
+  x.occurred_ms, x.transaction_id::text as transaction_id`;
+
 /**
- * One page of the gap-safe feed after ($1, $2), at most $3 rows (callers ask for limit + 1 to learn
- * whether more are readable), plus on every row (and on one row of nulls when the page is empty):
+ * One page of the gap-safe feed after ($1, $2), at most $3 events (callers ask for limit + 1 to
+ * learn whether more are readable), as rows in feed order after ONE leading info row (`id` null)
+ * that carries the feed's state:
  * - `tail_*`: the last readable event of the whole feed, so a filtered read can move its checkpoint
  *   past the events it skipped;
  * - `newest_transaction_id` and `xmin`: when the newest committed event is at or above the horizon,
  *   events are waiting for older transactions to end (the caller may settle briefly and read again).
  * All of it comes from the statement's single snapshot, so nothing becomes readable in between.
  *
- * Filtered pages run one ordered index scan per requested type (LATERAL ... LIMIT), then merge: the
- * cost is O(types x limit) whatever the size of the log.
+ * The events come straight off the feed index in order, with no sort (SQL does not promise a UNION
+ * ALL's order, so the reader checks it and sorts the rare page that is not in order). Filtered
+ * pages run one ordered index scan per requested type (LATERAL ... LIMIT), then merge: the cost is
+ * O(types x limit) whatever the size of the log.
  */
 function feedStatement(events: string, filter: 'all' | 'types' | 'streamTypes' | 'both'): Statement {
   const scan = (extra: string): string =>
-    `select ${EVENT_COLUMNS}, e.transaction_id::text as transaction_id
+    `select ${EVENT_COLUMNS}, e.transaction_id
        from ${events} e
       where ${AFTER_CHECKPOINT} and ${READABLE}${extra}
       order by e.transaction_id, e.global_position
       limit $3`;
   // $4 is the first list filter, $5 the second (only in 'both').
+  const merged = (extra: string): string =>
+    `select ${FEED_COLUMNS} from unnest($4::text[]) as f(t) cross join lateral (${scan(extra)}) x
+      order by x.transaction_id, x.global_position limit $3`;
   const page =
     filter === 'all'
-      ? scan('')
+      ? `select ${FEED_COLUMNS} from (${scan('')}) x`
       : filter === 'types'
-        ? `select x.* from unnest($4::text[]) as f(t) cross join lateral (${scan(' and e.type = f.t')}) x`
+        ? merged(' and e.type = f.t')
         : filter === 'streamTypes'
-          ? `select x.* from unnest($4::text[]) as f(t) cross join lateral (${scan(' and e.stream_type = f.t')}) x`
-          : `select x.* from unnest($4::text[]) as f(t) cross join lateral (${scan(' and e.type = f.t and e.stream_type = any($5::text[])')}) x`;
+          ? merged(' and e.stream_type = f.t')
+          : merged(' and e.type = f.t and e.stream_type = any($5::text[])');
   return preparedStatement(
     `with ${HORIZON}, tail as (
        select e.transaction_id::text as tail_transaction_id, e.global_position::text as tail_position
          from ${events} e where ${READABLE}
         order by e.transaction_id desc, e.global_position desc limit 1
-     ), newest as (
-       select e.transaction_id from ${events} e order by e.transaction_id desc, e.global_position desc limit 1
      )
-     select p.*, tail.tail_transaction_id, tail.tail_position,
-            (select newest.transaction_id::text from newest) as newest_transaction_id,
+     select null::uuid as id, null::text as stream_id, null::text as stream_type, null::integer as version,
+            null::bigint as global_position, null::text as type, null::jsonb as data, null::jsonb as metadata,
+            null::float8 as occurred_ms, null::text as transaction_id,
+            tail.tail_transaction_id, tail.tail_position,
+            (select e.transaction_id::text from ${events} e
+              order by e.transaction_id desc, e.global_position desc limit 1) as newest_transaction_id,
             (select horizon.bound::text from horizon) as xmin
-       from (select 1) as one
-       left join tail on true
-       left join lateral (
-         select page.* from (${page}) page order by page.transaction_id::xid8, page.global_position limit $3
-       ) p on true
-      order by p.transaction_id::xid8, p.global_position`,
+       from (select 1) as one left join tail on true
+     union all
+     select p.*, null, null, null, null from (${page}) p`,
   );
 }
 
