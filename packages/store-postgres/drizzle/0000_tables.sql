@@ -35,6 +35,7 @@ CREATE TABLE "eventfold"."streams" (
 	"id" text PRIMARY KEY NOT NULL,
 	"type" text NOT NULL,
 	"version" integer NOT NULL,
+	"last_transaction_id" "xid8" DEFAULT pg_current_xact_id() NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );

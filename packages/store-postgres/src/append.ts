@@ -10,7 +10,7 @@ import type { SqlClient } from './driver';
 import { toRecordedEvent, type EventRow, type Upcast } from './recorded-event';
 import type { StoreStatements } from './statements';
 
-/** What append_events says about one item (see drizzle/0001_append_function.sql). */
+/** What append_events says about one item (see drizzle/0001_append_functions.sql). */
 export interface AppendRow {
   readonly item: number;
   /** 0 appended, 1 an event id is already used, 2 version conflict, 3 feed order (retry). */

@@ -1,15 +1,33 @@
--- Custom migration (drizzle-kit generate --custom): append_stream and append_events take
--- p_check_ids. Inside a caller's transaction the store passes true: used event ids are found up
+-- Custom migration (drizzle-kit generate --custom): the append path as two PL/pgSQL functions, so an
+-- append is one round trip and one statement.
+--
+-- append_stream: one append to one stream (the common case; a single event is a plain single-row
+-- INSERT ... RETURNING). append_events: a coalesced batch of appends to distinct streams; their
+-- events are concatenated in p_event_ids/p_types/p_data/p_metadata, p_counts[i] of them for item i.
+-- Expected versions: >= 0 exact (0 = must not exist), -1 any, -2 no_stream, -3 stream_exists.
+-- One row per item comes back:
+--   status 0 = appended: stream_version is the new version, positions the global positions;
+--   status 1 = an event id is already used: nothing written for the item, the caller decides
+--              between an idempotent retry and a DuplicateEventIdError;
+--   status 2 = version conflict: nothing written for the item, stream_version is the actual version;
+--   status 3 = feed order: the stream's last writer is a younger transaction. The feed is ordered by
+--              (transaction id, global position) and a transaction gets its id at its first write,
+--              possibly before it waits for a stream's lock; appending now would sort the new events
+--              before older versions. Nothing is written; the caller retries in a new transaction
+--              (autocommit appends do so transparently).
+-- A refused item never draws a global position (the version check comes first) and never aborts
+-- the other items of a batch.
+--
+-- p_check_ids: inside a caller's transaction the store passes true: used event ids are found up
 -- front (status 1) and the transaction is never aborted by an append. For an autocommit append it
 -- passes false and saves a lookup per event: a used id then fails the statement with a unique
 -- violation on events_event_id_uq, which rolls back only that append, and the store looks the ids
 -- up afterwards (an idempotent retry, or DuplicateEventIdError). A version conflict (status 2) is
 -- also looked up afterwards, since an identical retry with a stale expected version is not a conflict.
-DROP FUNCTION "eventfold".append_stream(text, text, bigint, text[], text[], text[], text[], text);
---> statement-breakpoint
-DROP FUNCTION "eventfold".append_events(text[], text[], bigint[], integer[], text[], text[], text[], text[], text);
---> statement-breakpoint
-CREATE FUNCTION "eventfold".append_stream(
+--
+-- CREATE OR REPLACE: a database migrated by a pre-release build (whose seven migrations these two
+-- replace) already holds these exact functions and simply takes them again.
+CREATE OR REPLACE FUNCTION "eventfold".append_stream(
   p_stream_id text,
   p_stream_type text,
   p_expected bigint,
@@ -32,6 +50,7 @@ DECLARE
   v_me xid8;
   v_found boolean;
   v_positions bigint[];
+  v_position bigint;
 BEGIN
   LOOP
     -- Lock the stream row (if any) first: every check below then sees the latest committed state.
@@ -74,6 +93,15 @@ BEGIN
     PERFORM pg_notify(p_channel, '');
   END IF;
 
+  IF v_n = 1 THEN
+    -- One event (the common case): a plain single-row insert.
+    INSERT INTO "eventfold".events (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
+    VALUES (p_stream_id, v_type, v_version + 1, p_event_ids[1]::uuid, p_types[1], p_data[1]::jsonb, p_metadata[1]::jsonb, v_now)
+    RETURNING events.global_position INTO v_position;
+    RETURN QUERY SELECT 0::smallint, v_version + 1, v_type, ARRAY[v_position], v_now;
+    RETURN;
+  END IF;
+
   -- Rows are inserted in version order, so positions grow with versions.
   WITH inserted AS (
     INSERT INTO "eventfold".events (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
@@ -88,7 +116,7 @@ BEGIN
 END;
 $fn$;
 --> statement-breakpoint
-CREATE FUNCTION "eventfold".append_events(
+CREATE OR REPLACE FUNCTION "eventfold".append_events(
   p_stream_ids text[],
   p_stream_types text[],
   p_expected bigint[],

@@ -1,1 +1,0 @@
-ALTER TABLE "eventfold"."streams" ADD COLUMN "last_transaction_id" "xid8" DEFAULT pg_current_xact_id() NOT NULL;
