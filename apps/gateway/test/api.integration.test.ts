@@ -64,8 +64,11 @@ describe('HTTP API', () => {
       const holder = await gateway.request({ method: 'POST', url: '/reservations', payload: newReservation({ roomId }) });
       const refusedBody = newReservation({ roomId });
       const refusedKey = { 'idempotency-key': crypto.randomUUID() };
+      const eventsBeforeRefusal = await eventCount();
       const refused = await gateway.request({ method: 'POST', url: '/reservations', payload: refusedBody, headers: refusedKey });
       expect(refused.statusCode).toBe(409);
+      // The refusal rolled back the append made in the key's transaction.
+      expect(await eventCount()).toBe(eventsBeforeRefusal);
       await gateway.request({ method: 'POST', url: `/reservations/${holder.json<{ id: string }>().id}/cancel`, payload: { reason: 'free it' } });
       const replayed = await gateway.request({ method: 'POST', url: '/reservations', payload: refusedBody, headers: refusedKey });
       expect(replayed.statusCode).toBe(409);

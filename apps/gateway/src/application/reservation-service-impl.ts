@@ -77,15 +77,14 @@ export function createReservationService<TState, TCommand>(
     options.snapshots !== undefined && aggregate.snapshot !== undefined && (options.snapshotEvery ?? 0) > 0
       ? { snapshots: options.snapshots, snapshotEvery: options.snapshotEvery }
       : {};
-  const repositoryOn = (eventStore: EventStore, withSnapshots: boolean) =>
-    createAggregateRepository<TState, ReservationEvent, TCommand>({
-      store: eventStore,
-      aggregate,
-      onAppended: inline,
-      logger: options.logger,
-      ...(withSnapshots ? snapshotOptions : {}),
-    });
-  const repository = repositoryOn(store, true);
+  /** The repository every command uses: its saves run the inline projections in their transaction. */
+  const repository = createAggregateRepository<TState, ReservationEvent, TCommand>({
+    store,
+    aggregate,
+    onAppended: inline,
+    logger: options.logger,
+    ...snapshotOptions,
+  });
   const maxRetries = options.maxRetries ?? 3;
   const handle = createCommandHandler(repository, { maxRetries, logger: options.logger });
 
@@ -169,12 +168,13 @@ export function createReservationService<TState, TCommand>(
     reservationId: string,
     command: TCommand,
     context: CommandContext,
+    /** Runs the inline projections when `repo` does not (it saves inside a transaction of ours). */
+    project?: (result: AppendResult) => Promise<void>,
   ): Promise<ReservationView> => {
     const events = decideEvents(aggregate, command, aggregate.initialState);
+    let result: AppendResult;
     try {
-      const result = await repo.save(reservationId, events, { expectedVersion: 'no_stream', metadata: metadataOf(context) });
-      recordAppend(result.events.length);
-      return viewOfCreated(result.events[0] as RecordedEvent<'ReservationCreated', ReservationCreatedData>);
+      result = await repo.save(reservationId, events, { expectedVersion: 'no_stream', metadata: metadataOf(context) });
     } catch (error) {
       if (!isConcurrencyError(error)) throw error;
       throw new DomainError(
@@ -183,6 +183,9 @@ export function createReservationService<TState, TCommand>(
         { reservationId },
       );
     }
+    await project?.(result);
+    recordAppend(result.events.length);
+    return viewOfCreated(result.events[0] as RecordedEvent<'ReservationCreated', ReservationCreatedData>);
   };
 
   const requireExisting = async (reservationId: string): Promise<void> => {
@@ -206,16 +209,20 @@ export function createReservationService<TState, TCommand>(
       }
 
       const fingerprint = requestFingerprint(command);
-      const earlier = await idempotency.find(db, key);
-      if (earlier !== undefined) return replay(earlier, fingerprint, key);
+      // No lookup first: claiming the key is the transaction's first statement and finds a used key
+      // as well, so a first request (the common case) saves a round trip; a repeat pays two more.
       try {
         const view = await store.withTransaction(async (scope) => {
           const tx = scope.tx as GatewayDatabase;
           if (!(await idempotency.claim(tx, key, fingerprint))) throw new KeyAlreadyUsed();
-          // No snapshots here: the snapshot store reads outside the transaction (and a new
-          // reservation has none), which on single-connection PGlite would wait for this transaction.
-          const repo = repositoryOn(scope.store, false);
-          const created = await createStream(repo, reservationId, domain.create(reservationId, command), context);
+          // A repository on the transaction's store, without snapshots (the snapshot store reads
+          // outside the transaction, and a new reservation has none) and without onAppended, which
+          // would nest a savepoint (two more round trips): the inline projections run right after
+          // the append instead, in this transaction, so a refusal still rolls everything back.
+          const repo = createAggregateRepository<TState, ReservationEvent, TCommand>({ store: scope.store, aggregate, logger: options.logger });
+          const created = await createStream(repo, reservationId, domain.create(reservationId, command), context, (result) =>
+            inline(result, scope),
+          );
           await idempotency.complete(tx, key, 201, created);
           return created;
         });

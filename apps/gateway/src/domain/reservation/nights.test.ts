@@ -43,5 +43,14 @@ describe('checkOutDate', () => {
   it('is the morning after the last night', () => {
     expect(checkOutDate('2026-12-30', 3)).toBe('2027-01-02');
     expect(checkOutDate('2028-02-28', 1)).toBe('2028-02-29');
+    expect(checkOutDate('2026-10-24', 30)).toBe('2026-11-23');
+  });
+
+  it.each([
+    ['2026-02-30', 1],
+    ['2026-12-01', 0],
+    ['2026-12-01', 31],
+  ])('refuses %s for %s nights', (date, nights) => {
+    expect(() => checkOutDate(date, nights)).toThrow(/calendar date|whole number/);
   });
 });

@@ -9,17 +9,23 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * Computed in UTC, so no time zone or daylight-saving change can shift a date.
  */
 export function occupiedNights(checkInDate: string, nights: number): string[] {
-  const start = parseCalendarDate(checkInDate);
-  if (!Number.isSafeInteger(nights) || nights < 1 || nights > MAX_NIGHTS) {
-    throw new InvalidArgumentError(`nights ${String(nights)} is not a whole number from 1 to ${MAX_NIGHTS}.`);
-  }
+  const start = parseStay(checkInDate, nights);
   return Array.from({ length: nights }, (_, i) => formatDate(start + i * DAY_MS));
 }
 
 /** The morning the guest leaves: the day after the last night. */
 export function checkOutDate(checkInDate: string, nights: number): string {
-  const nightsList = occupiedNights(checkInDate, nights);
-  return formatDate(parseCalendarDate(nightsList[nightsList.length - 1] ?? checkInDate) + DAY_MS);
+  // Every create and date change computes this several times: one parse, no list of nights.
+  return formatDate(parseStay(checkInDate, nights) + nights * DAY_MS);
+}
+
+/** The check-in date as UTC midnight, after checking both values. */
+function parseStay(checkInDate: string, nights: number): number {
+  const start = parseCalendarDate(checkInDate);
+  if (!Number.isSafeInteger(nights) || nights < 1 || nights > MAX_NIGHTS) {
+    throw new InvalidArgumentError(`nights ${String(nights)} is not a whole number from 1 to ${MAX_NIGHTS}.`);
+  }
+  return start;
 }
 
 function parseCalendarDate(date: string): number {
