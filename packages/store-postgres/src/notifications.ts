@@ -16,23 +16,38 @@ export function notificationChannel(schema: string): string {
 const RECONNECT_DELAY_MS = 1000;
 
 /**
+ * The least time from one NOTIFY to the next. Under steady appends a NOTIFY is always due; without
+ * a gap every round trip of the notify connection would carry one (each also delivered to every
+ * listener), which costs a writer process more CPU than its appends. Readers in other processes
+ * wake at most this much later.
+ */
+export const NOTIFY_INTERVAL_MS = 3;
+
+/**
  * NOTIFY from its own small transaction. Committing a notification assigns a transaction id and
  * waits for the WAL flush like any write; with synchronous_commit off for that transaction only, it
  * does not: the appended events were made durable by their own commit, this is only a wake-up.
  */
 const NOTIFY_SQL = "select pg_notify($1::text, $2::text) from (select set_config('synchronous_commit', 'off', true)) as async_commit";
 
-/** The store's own connection for notifications: LISTEN on it, and NOTIFY through it. */
+/**
+ * The store's own connection for notifications: NOTIFY through it, and LISTEN on it once some
+ * reader waits (a process that only appends never listens, so its own notifications do not come
+ * back to it).
+ */
 interface NotifyConnection {
   notify(): Promise<unknown>;
+  /** Starts listening (once; later calls resolve the same promise). */
+  listen(): Promise<void>;
   stop(): Promise<void>;
 }
 
 /**
  * Wake-ups for feed readers of one store. Appends through this store wake local waiters at once and
- * send one NOTIFY after commit (coalesced: at most one in flight, so a burst of appends costs one or
- * two notifications, never one per append). NOTIFY and LISTEN share one dedicated connection,
- * opened on first use, so notifications never hold a connection of the caller's pool. Every wait
+ * send one NOTIFY after commit (coalesced: at most one in flight and one per NOTIFY_INTERVAL_MS, so
+ * a burst of appends costs one or two notifications, never one per append). NOTIFY and LISTEN share
+ * one dedicated connection, opened on first use (LISTEN only once a reader waits), so notifications
+ * never hold a connection of the caller's pool. Every wait
  * also has a timeout: polling is the fallback for a missed or undeliverable notification.
  */
 export class FeedSignal {
@@ -42,6 +57,7 @@ export class FeedSignal {
   #connection: Promise<NotifyConnection | undefined> | undefined;
   #retryAt = 0;
   #closed = false;
+  #lastSentAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly channel: string,
@@ -62,19 +78,33 @@ export class FeedSignal {
       this.#sendAgain = true;
       return;
     }
-    this.#send();
+    this.#scheduleSend();
+  }
+
+  /** Sends a NOTIFY now, or NOTIFY_INTERVAL_MS after the last one; commits meanwhile join it. */
+  #scheduleSend(): void {
+    this.#sending = true;
+    const wait = this.#lastSentAt + NOTIFY_INTERVAL_MS - performance.now();
+    if (wait <= 0) {
+      this.#send();
+      return;
+    }
+    setTimeout(() => {
+      if (this.#closed) this.#sending = false;
+      else this.#send();
+    }, wait).unref();
   }
 
   #send(): void {
-    this.#sending = true;
     this.#sendAgain = false;
+    this.#lastSentAt = performance.now();
     this.#notifyOnce()
       .catch((error: unknown) => {
         this.logger.warn({ channel: this.channel, err: String(error) }, 'NOTIFY after append failed; readers fall back to polling');
       })
       .finally(() => {
-        this.#sending = false;
-        if (this.#sendAgain && !this.#closed) this.#send();
+        if (this.#sendAgain && !this.#closed) this.#scheduleSend();
+        else this.#sending = false;
       });
   }
 
@@ -99,7 +129,13 @@ export class FeedSignal {
       };
     });
     this.#waiters.add(wake);
-    await this.#ensureConnection();
+    const connection = await this.#ensureConnection();
+    if (connection !== undefined) {
+      await connection.listen().catch((error: unknown) => {
+        // The connection broke while starting to listen: its error handler reconnects on a later use.
+        this.logger.warn({ channel: this.channel, err: String(error) }, 'LISTEN failed; readers poll until it reconnects');
+      });
+    }
     const dispose = (): void => {
       this.#waiters.delete(wake);
     };
@@ -177,8 +213,17 @@ export class FeedSignal {
 
   async #open(source: ListenSource): Promise<NotifyConnection> {
     if (source.driver === 'pglite') {
-      const unlisten = await source.pglite.listen(this.channel, () => this.#wakeAll());
-      return { notify: () => source.pglite.query(NOTIFY_SQL, [this.channel, '']), stop: unlisten };
+      let listening: Promise<() => Promise<void>> | undefined;
+      return {
+        notify: () => source.pglite.query(NOTIFY_SQL, [this.channel, '']),
+        listen: async () => {
+          listening ??= source.pglite.listen(this.channel, () => this.#wakeAll());
+          await listening;
+        },
+        stop: async () => {
+          if (listening !== undefined) await (await listening)();
+        },
+      };
     }
     const client: PgListenClient = new source.pool.Client({ ...source.pool.options, application_name: 'eventfold-listener' });
     client.on('error', (error) => {
@@ -194,11 +239,16 @@ export class FeedSignal {
     await client.connect();
     // Never keep the process alive for this connection alone; close() ends it properly.
     (client as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
-    // The channel is derived from a validated schema name, so quoting it is safe.
-    await client.query(`LISTEN ${quoteIdentifier(this.channel)}`);
-    this.logger.debug({ channel: this.channel }, 'listening for appends');
+    let listening: Promise<void> | undefined;
     return {
       notify: () => client.query({ text: NOTIFY_SQL, values: [this.channel, ''] }),
+      listen: () => {
+        // The channel is derived from a validated schema name, so quoting it is safe.
+        listening ??= client.query(`LISTEN ${quoteIdentifier(this.channel)}`).then(() => {
+          this.logger.debug({ channel: this.channel }, 'listening for appends');
+        });
+        return listening;
+      },
       stop: async () => {
         client.removeAllListeners();
         client.on('error', () => undefined);
