@@ -55,6 +55,19 @@ export {
   DEFAULT_MAX_EVENT_BYTES,
 } from './validate-append';
 export type { AppendValidator, AppendValidationConfig, PreparedEvent, PreparedAppend } from './validate-append';
+export {
+  parseReadStreamOptions,
+  parseReadAllOptions,
+  parseCheckpoint,
+  parseWaitOptions,
+  pageSize,
+  positiveInteger,
+  stringList,
+  DEFAULT_READ_ALL_LIMIT,
+  DEFAULT_WAIT_TIMEOUT_MS,
+  MAX_READ_PAGE,
+} from './read-options';
+export type { ParsedStreamRange, ParsedFeedQuery } from './read-options';
 export { silentLogger } from './logger';
 export type { Logger } from './logger';
 export { defineAggregate, foldEvents, decideEvents } from './aggregate';

@@ -1,7 +1,3 @@
-import { InvalidArgumentError } from '@eventfold/core';
-
-export const DEFAULT_WAIT_TIMEOUT_MS = 1000;
-
 /**
  * Wakes waiters when a commit happens. Registration and the caller's "is there news already?"
  * check run in the same synchronous step, so a commit can never slip between them unseen.
@@ -37,18 +33,6 @@ export class CommitNotifier {
       this.#waiters.add(wake);
     });
   }
-}
-
-export function validateWaitOptions(timeoutMs: unknown, signal: unknown): number {
-  const timeout = timeoutMs ?? DEFAULT_WAIT_TIMEOUT_MS;
-  if (typeof timeout !== 'number' || !Number.isFinite(timeout) || timeout < 0) {
-    const shown = typeof timeout === 'number' ? String(timeout) : typeof timeout;
-    throw new InvalidArgumentError(`Invalid timeoutMs ${shown}: use a finite number of milliseconds >= 0.`);
-  }
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new InvalidArgumentError('Invalid signal: pass an AbortSignal or leave it out.');
-  }
-  return timeout;
 }
 
 /**

@@ -1,6 +1,7 @@
 import {
   assertValidStreamId,
   InvalidArgumentError,
+  parseWaitOptions,
   prepareAppend,
   type AppendOptions,
   type AppendResult,
@@ -18,7 +19,7 @@ import {
   type WaitForEventsOptions,
 } from '@eventfold/core';
 import { planAppend } from './append';
-import { CommitNotifier, validateWaitOptions } from './commit-notifier';
+import { CommitNotifier } from './commit-notifier';
 import { EventLog, StagedWrites, type WriteView } from './event-log';
 import { readFeedPage } from './read-all';
 import { parseCheckpoint, parseReadAllOptions, parseReadStreamOptions } from './read-options';
@@ -155,13 +156,13 @@ class MemoryEventStore implements EventStore {
 
   async waitForEvents(after: GlobalCheckpoint, options?: WaitForEventsOptions): Promise<void> {
     const from = parseCheckpoint(after);
-    const timeoutMs = validateWaitOptions(options?.timeoutMs, options?.signal);
+    const { timeoutMs, signal } = parseWaitOptions(options);
     // Checked and registered in one synchronous step, so a commit cannot slip in between unseen.
     if (this.state.log.indexAfter(from) < this.state.log.feed.length) {
-      if (options?.signal?.aborted === true) throw options.signal.reason;
+      if (signal?.aborted === true) throw signal.reason;
       return;
     }
-    return this.state.notifier.wait(timeoutMs, options?.signal);
+    return this.state.notifier.wait(timeoutMs, signal);
   }
 
   async withTransaction<T>(fn: (scope: TransactionScope) => Promise<T>): Promise<T> {

@@ -171,6 +171,7 @@ export function readAllCases(h: EventStoreHarness): void {
       ['limit 0', { limit: 0 }],
       ['limit -1', { limit: -1 }],
       ['limit 1.5', { limit: 1.5 }],
+      ['a limit over 100,000', { limit: 100_001 }],
       ['a checkpoint with a negative position', { after: { transactionId: 0, position: -1 } }],
       ['a checkpoint that is not an object', { after: 5 as unknown as GlobalCheckpoint }],
       ['types that are not an array', { types: 'Opened' as unknown as string[] }],

@@ -51,6 +51,14 @@ export function readStreamCases(h: EventStoreHarness): void {
       const streamId = await fiveEventStream();
       expect(await readStream(h.store, streamId, { fromVersion: 6 })).toEqual([]);
       expect(await readStream(h.store, streamId, { fromVersion: 4, toVersion: 3 })).toEqual([]);
+      expect(await readStream(h.store, streamId, { toVersion: 0 })).toEqual([]);
+    });
+
+    it('reads from the start for fromVersion 0, and to the end for a toVersion past any int4', async () => {
+      const streamId = await fiveEventStream();
+      expect(versionsOf(await readStream(h.store, streamId, { fromVersion: 0 }))).toEqual([1, 2, 3, 4, 5]);
+      expect(versionsOf(await readStream(h.store, streamId, { fromVersion: 0, toVersion: 2 }))).toEqual([1, 2]);
+      expect(versionsOf(await readStream(h.store, streamId, { fromVersion: 4, toVersion: Number.MAX_SAFE_INTEGER }))).toEqual([4, 5]);
     });
 
     it('reads a stream as of a time: only events that occurred at or before it', async () => {
