@@ -68,6 +68,7 @@ export {
   MAX_READ_PAGE,
 } from './read-options';
 export type { ParsedStreamRange, ParsedFeedQuery } from './read-options';
+export { toJsonText } from './json-text';
 export { silentLogger } from './logger';
 export type { Logger } from './logger';
 export { defineAggregate, foldEvents, decideEvents } from './aggregate';

@@ -1,5 +1,4 @@
-import { assertValidStreamId, InvalidArgumentError, type Snapshot, type SnapshotStore } from '@eventfold/core';
-import { toJsonText } from './json-value';
+import { assertValidStreamId, InvalidArgumentError, toJsonText, type Snapshot, type SnapshotStore } from '@eventfold/core';
 
 export interface MemorySnapshotStoreOptions {
   /** Source of `takenAt`. Default `() => new Date()`. */

@@ -1,6 +1,5 @@
-import { InvalidArgumentError, type Snapshot, type SnapshotStore } from '@eventfold/core';
+import { InvalidArgumentError, toJsonText, type Snapshot, type SnapshotStore } from '@eventfold/core';
 import { sqlClientOf, type EventfoldDatabase } from './driver';
-import { toJsonText } from './json-text';
 import { DEFAULT_SCHEMA, assertValidSchemaName } from './schema-name';
 import { storeStatements } from './statements';
 import { assertStorableStreamId } from './text-values';

@@ -1,8 +1,9 @@
-import { InvalidArgumentError } from '@eventfold/core';
+import { InvalidArgumentError } from './errors';
 
 /**
- * Serialises a value the way a JSON column keeps it, or throws InvalidArgumentError naming `what`
- * (BigInt, NaN/Infinity, cycles, undefined and NUL characters are refused, as PostgreSQL's jsonb would).
+ * Serialises a value the way a jsonb column keeps it, or throws InvalidArgumentError naming `what`
+ * (BigInt, NaN/Infinity, cycles, undefined and NUL characters are refused, as PostgreSQL's jsonb
+ * would, before anything is written). For store implementers: snapshot states and the like.
  */
 export function toJsonText(what: string, value: unknown): string {
   let json: string | undefined;
