@@ -7,8 +7,10 @@
 // Environment: W5_EVENTS (default 100000), W5_RAW_IN_FLIGHT (500), W5_BATCH_SIZE (500),
 // W5_MAX_IN_FLIGHT (2000), W5_RATE (1000 events/s), W5_LATENCY_SECONDS (10), W5_SETTLE_MS (the relay
 // store's settleMs; store-postgres's default when unset).
-// The latency line also says how often the cluster-wide xmin horizon held readers back, and the
-// age of the oldest transaction that did: on a shared machine that, not the relay, dominates p99.
+// The latency run goes first (in its own schema, with its own relay), on a warmed-up writer pool.
+// Its line also gives the relay's own share (commit -> broker), the commit latency of a bare INSERT
+// probed alongside (the disk's share), and how often the cluster-wide xmin horizon held readers back.
+import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import { START } from '@eventfold/core';
@@ -36,6 +38,8 @@ const databaseUrl = process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.
 const amqpUrl = process.env['AMQP_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672';
 const suffix = randomBytes(4).toString('hex');
 const schema = `relay_bench_${suffix}`;
+// The latency run has a schema (and relay) of its own: its events are not part of the backlog.
+const latencySchema = `relay_bench_latency_${suffix}`;
 const exchange = `relay_bench_${suffix}`;
 const queue = `relay_bench_${suffix}`;
 
@@ -57,6 +61,43 @@ try {
   await admin.assertExchange(exchange, 'topic', { durable: true });
   await admin.assertQueue(queue, { durable: true });
   await admin.bindQueue(queue, exchange, '#');
+
+  // Latency first. The backlog runs below write 200k persistent messages, and for a while after
+  // them the broker and the disk are still digesting those: measured then, every commit waits on a
+  // busy disk's fsync (seen: append p99 110-240 ms with the relay's own commit->broker p99 at 20-50).
+  await migrate(db, { schema: latencySchema });
+  // Earlier benchmarks leave dirty buffers and files behind: write them out now rather than during
+  // the run, where every commit's fsync would queue behind them (CHECKPOINT needs superuser or
+  // pg_checkpoint, `sync` a Unix; without them the run simply goes ahead).
+  await pool.query('checkpoint').catch(() => undefined);
+  try {
+    execFileSync('sync', { stdio: 'ignore', timeout: 60_000 });
+  } catch {
+    // not available here
+  }
+  const latencyStore = createPostgresEventStore({ db, schema: latencySchema });
+  const latencyRelayStore = createPostgresEventStore({
+    db: relayDb,
+    schema: latencySchema,
+    ...(SETTLE_MS === undefined ? {} : { settleMs: SETTLE_MS }),
+  });
+  const latencyRelay = createRabbitRelay({
+    store: latencyRelayStore,
+    checkpoints: createPostgresCheckpointStore({ db: relayDb, schema: latencySchema }),
+    db: relayDb,
+    schema: latencySchema,
+    amqpUrl,
+    exchange,
+    name: 'latency',
+    batchSize: BATCH_SIZE,
+    maxInFlight: MAX_IN_FLIGHT,
+  });
+  latencyRelay.start();
+  const latency = await measureLatency(latencyStore);
+  await latencyRelay.stop();
+  await latencyRelayStore.close();
+  await latencyStore.close();
+  await admin.purgeQueue(queue);
 
   const seedStarted = performance.now();
   await seedBacklog();
@@ -112,7 +153,6 @@ try {
   );
   await admin.purgeQueue(queue);
 
-  const latency = await measureLatency(store);
   report({
     workload: 'W5-append-to-broker-latency',
     targetRatePerSec: RATE,
@@ -125,6 +165,10 @@ try {
     maxMs: round(Math.max(...latency.fromCall)),
     commitToBrokerP50Ms: round(percentile(latency.fromCommit, 50)),
     commitToBrokerP99Ms: round(percentile(latency.fromCommit, 99)),
+    rawCommitP50Ms: round(percentile(latency.rawCommits, 50)),
+    rawCommitP99Ms: round(percentile(latency.rawCommits, 99)),
+    // One probe sample per stall: a disk stall shows here, not in the probe's percentiles.
+    rawCommitMaxMs: round(Math.max(...latency.rawCommits)),
     horizonBlockedShare: latency.horizonBlockedShare,
     longestHorizonBlocker: latency.longestBlocker ?? null,
     relayStoreSettleMs: SETTLE_MS ?? 'default',
@@ -139,6 +183,7 @@ try {
   await admin.deleteExchange(exchange).catch(() => undefined);
   await broker.close().catch(() => undefined);
   await db.execute(sql`drop schema if exists ${sql.identifier(schema)} cascade`);
+  await db.execute(sql`drop schema if exists ${sql.identifier(latencySchema)} cascade`);
   await pool.end();
   await relayPool.end();
 }
@@ -182,6 +227,21 @@ async function measureLatency(store: ReturnType<typeof createPostgresEventStore>
   let horizonSamples = 0;
   let horizonBlocked = 0;
   let longestBlocker: { ageMs: number; database: string | null; state: string | null; prepared: boolean } | undefined;
+  // The disk's share, measured alongside: a bare one-row INSERT committed every 10 ms on a
+  // connection of its own. No append can commit faster than this does at the same moment.
+  const probe = new pg.Client({ connectionString: databaseUrl });
+  await probe.connect();
+  await probe.query(`create table if not exists "${latencySchema}".commit_probe (at timestamptz not null)`);
+  const rawCommits: number[] = [];
+  let probing = true;
+  const probeLoop = (async () => {
+    while (probing) {
+      const t0 = performance.now();
+      await probe.query(`insert into "${latencySchema}".commit_probe values (now())`);
+      rawCommits.push(performance.now() - t0);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  })();
   const sampler = setInterval(() => {
     void store
       .horizon()
@@ -196,6 +256,16 @@ async function measureLatency(store: ReturnType<typeof createPostgresEventStore>
       })
       .catch(() => undefined);
   }, 200);
+  // Warm up the writers' pool first: open its connections and let each backend plan the append
+  // statement and function once. Cold, the first second queues a few hundred appends behind
+  // connection set-up, and their wait spills into the measured seconds.
+  for (let round = 0; round < 5; round += 1) {
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        store.append(`warm-${randomUUID()}`, [{ type: 'CartCreated', data: { currency: 'EUR' } }], { expectedVersion: 'no_stream' }),
+      ),
+    );
+  }
   const total = RATE * LATENCY_SECONDS;
   const warmUp = RATE;
   const outstanding = new Set<Promise<unknown>>();
@@ -221,6 +291,9 @@ async function measureLatency(store: ReturnType<typeof createPostgresEventStore>
   const deadline = Date.now() + 30_000;
   while (arrivedAt.size < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   clearInterval(sampler);
+  probing = false;
+  await probeLoop;
+  await probe.end();
   await consumer.close();
   const fromCall: number[] = [];
   const fromCommit: number[] = [];
@@ -235,6 +308,7 @@ async function measureLatency(store: ReturnType<typeof createPostgresEventStore>
     fromCall,
     fromCommit,
     lost: calledAt.size - fromCall.length,
+    rawCommits,
     horizonBlockedShare: horizonSamples === 0 ? 0 : round(horizonBlocked / horizonSamples),
     longestBlocker,
   };
@@ -245,6 +319,7 @@ interface LatencyResult {
   readonly fromCall: number[];
   readonly fromCommit: number[];
   readonly lost: number;
+  readonly rawCommits: number[];
   readonly horizonBlockedShare: number;
   readonly longestBlocker: { ageMs: number; database: string | null; state: string | null; prepared: boolean } | undefined;
 }
