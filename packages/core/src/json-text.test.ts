@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isInvalidArgumentError } from './errors';
 import { toJsonText } from './json-text';
+import { errorOf } from '../test/error-of';
 
 describe('toJsonText', () => {
   it('serialises plain JSON values as jsonb keeps them', () => {
@@ -14,12 +15,7 @@ describe('toJsonText', () => {
     ['undefined', undefined, /state is undefined or a function/],
     ['a NUL character', { s: 'a\u0000b' }, /NUL character/],
   ])('refuses %s with an InvalidArgumentError naming the value', (_label, value, message) => {
-    let error: unknown;
-    try {
-      toJsonText('state', value);
-    } catch (caught) {
-      error = caught;
-    }
+    const error = errorOf(() => toJsonText('state', value));
     expect(isInvalidArgumentError(error)).toBe(true);
     expect((error as Error).message).toMatch(message);
   });

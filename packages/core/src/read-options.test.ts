@@ -12,15 +12,7 @@ import {
   parseWaitOptions,
   stringList,
 } from './read-options';
-
-function thrown(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a throw');
-}
+import { errorOf } from '../test/error-of';
 
 describe('read options shared by every store', () => {
   it('fills in readStream defaults and treats fromVersion 0 as the start', () => {
@@ -44,19 +36,19 @@ describe('read options shared by every store', () => {
   });
 
   it('names the bad option in the InvalidArgumentError', () => {
-    const error = thrown(() => parseReadStreamOptions({ toVersion: -1 }));
+    const error = errorOf(() => parseReadStreamOptions({ toVersion: -1 }));
     expect(isInvalidArgumentError(error)).toBe(true);
     expect((error as Error).message).toBe('Invalid toVersion -1: use an integer >= 0.');
-    expect((thrown(() => pageSize('limit', MAX_READ_PAGE + 1)) as Error).message).toBe('Invalid limit 100001: use at most 100000 per page.');
-    expect((thrown(() => stringList('types', 'A')) as Error).message).toBe('Invalid types "A": use an array of strings.');
-    expect((thrown(() => parseCheckpoint({ transactionId: 1 })) as Error).message).toMatch(/^Invalid checkpoint \{"transactionId":1\}/);
+    expect((errorOf(() => pageSize('limit', MAX_READ_PAGE + 1)) as Error).message).toBe('Invalid limit 100001: use at most 100000 per page.');
+    expect((errorOf(() => stringList('types', 'A')) as Error).message).toBe('Invalid types "A": use an array of strings.');
+    expect((errorOf(() => parseCheckpoint({ transactionId: 1 })) as Error).message).toMatch(/^Invalid checkpoint \{"transactionId":1\}/);
   });
 
   it('checks waitForEvents options', () => {
     expect(parseWaitOptions(undefined)).toEqual({ timeoutMs: DEFAULT_WAIT_TIMEOUT_MS, signal: undefined });
-    expect((thrown(() => parseWaitOptions({ timeoutMs: Number.NaN })) as Error).message).toBe(
+    expect((errorOf(() => parseWaitOptions({ timeoutMs: Number.NaN })) as Error).message).toBe(
       'Invalid timeoutMs NaN: use a finite number of milliseconds >= 0.',
     );
-    expect(isInvalidArgumentError(thrown(() => parseWaitOptions({ signal: {} as AbortSignal })))).toBe(true);
+    expect(isInvalidArgumentError(errorOf(() => parseWaitOptions({ signal: {} as AbortSignal })))).toBe(true);
   });
 });

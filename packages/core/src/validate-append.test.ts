@@ -1,4 +1,5 @@
 import { createEventCatalog, defineEvent, isEventValidationError, type EventValidationError } from '@eventfold/shared-schema';
+import { errorOf } from '../test/error-of';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -20,14 +21,6 @@ import {
 const ID = '7d3f8e2a-1c4b-4f6a-9e2d-3b5c7a9f1e20';
 const ok: NewEvent = { type: 'Opened', data: { a: 1 } };
 
-function errorOf(run: () => unknown): unknown {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error, nothing was thrown');
-}
 
 function validationError(run: () => unknown): EventValidationError {
   const error = errorOf(run);
