@@ -43,7 +43,7 @@ export function reservationsReadModel(version = 1): Projection<ReservationEvent>
         confirmed_at timestamptz,
         version integer not null,
         updated_at timestamptz not null
-      ) with (fillfactor = 70)`); // room on each page for HOT updates: most events update a row
+      ) with (fillfactor = 40)`); // room on each page for HOT updates: most events update a row
     },
     // No eventTypes: the batch gets every event and skips other types itself. An unfiltered feed read
     // is one ordered index scan; a filtered one scans per type and merges.
@@ -82,16 +82,20 @@ export function reservationsReadModel(version = 1): Projection<ReservationEvent>
         }
         rows.set(id, row);
       }
-      const created = [...rows.values()].filter((row) => row.created);
-      const changed = [...rows.values()].filter((row) => !row.created);
+      const created: RowChange[] = [];
+      const changed: RowChange[] = [];
+      for (const row of rows.values()) (row.created ? created : changed).push(row);
       const table = ctx.table('bench_reservations');
-      // json, not jsonb: the batch is read once, so jsonb's binary form is work for nothing
-      // (json_to_recordset over 5,000 rows takes about half the time of jsonb_to_recordset).
-      const columns = sql`id uuid, guest_id uuid, guest_name text, room_id uuid, check_in date, nights integer, status text,
-        cancellation_reason text, confirmed_at timestamptz, version integer, updated_at timestamptz`;
+      // One array parameter per column, unnested on the server: typed arrays parse several times
+      // faster than json_to_recordset, which looks every field up by name in every object.
       if (created.length > 0) {
         await ctx.tx.execute(sql`insert into ${table}
-          select * from json_to_recordset(${JSON.stringify(created)}::json) as x(${columns})
+            (id, guest_id, guest_name, room_id, check_in, nights, status, cancellation_reason, confirmed_at, version, updated_at)
+          select * from unnest(${column(created, 'id')}::uuid[], ${column(created, 'guest_id')}::uuid[],
+            ${column(created, 'guest_name')}::text[], ${column(created, 'room_id')}::uuid[], ${column(created, 'check_in')}::date[],
+            ${column(created, 'nights')}::int[], ${column(created, 'status')}::text[], ${column(created, 'cancellation_reason')}::text[],
+            ${column(created, 'confirmed_at')}::timestamptz[], ${column(created, 'version')}::int[], ${column(created, 'updated_at')}::timestamptz[])
+            as u order by 1
           on conflict (id) do nothing`);
       }
       if (changed.length > 0) {
@@ -103,9 +107,31 @@ export function reservationsReadModel(version = 1): Projection<ReservationEvent>
             confirmed_at = coalesce(x.confirmed_at, t.confirmed_at),
             version = x.version,
             updated_at = x.updated_at
-          from json_to_recordset(${JSON.stringify(changed)}::json) as x(${columns})
+          from (select * from unnest(${column(changed, 'id')}::uuid[], ${column(changed, 'check_in')}::date[], ${column(changed, 'nights')}::int[],
+            ${column(changed, 'status')}::text[], ${column(changed, 'cancellation_reason')}::text[],
+            ${column(changed, 'confirmed_at')}::timestamptz[], ${column(changed, 'version')}::int[], ${column(changed, 'updated_at')}::timestamptz[])
+            as u(id, check_in, nights, status, cancellation_reason, confirmed_at, version, updated_at) order by id) as x
           where t.id = x.id and t.version < x.version`);
       }
     },
   });
+}
+
+type ColumnName = Exclude<keyof RowChange, 'created'>;
+
+/**
+ * One column as a PostgreSQL array literal, sent as a single text parameter and cast on the server
+ * (`$1::uuid[]`). Strings are always quoted, with backslashes and quotes escaped, so a value from an
+ * event can never split into two elements and shift the columns.
+ */
+function column(rows: readonly RowChange[], name: ColumnName): string {
+  let literal = '{';
+  for (let index = 0; index < rows.length; index += 1) {
+    const value = rows[index]?.[name];
+    if (index > 0) literal += ',';
+    if (value === undefined) literal += 'NULL';
+    else if (typeof value === 'number') literal += String(value);
+    else literal += `"${value.replace(/[\\"]/g, '\\$&')}"`;
+  }
+  return `${literal}}`;
 }
