@@ -166,6 +166,14 @@ describe('prepareAppend: JSON', () => {
     expect(event?.metadata).toEqual({ userId: 'u' });
     expect(event?.metadataJson).toBe('{"userId":"u"}');
   });
+
+  it('keeps what was serialised, even if the caller changes its object afterwards', () => {
+    const data = { nights: 3, guest: { name: 'Ada' } };
+    const [event] = prepareAppend('s-1', [{ type: 'Booked', data }], undefined).events;
+    data.guest.name = 'changed';
+    data.nights = 4;
+    expect(event?.data).toEqual({ nights: 3, guest: { name: 'Ada' } });
+  });
 });
 
 describe('prepareAppend: size limit', () => {

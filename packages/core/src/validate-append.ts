@@ -114,8 +114,12 @@ function prepareEvent(event: NewEvent, catalog: AppendValidator | undefined, lim
   }
   const dataJson = toJson(type, 'data', data);
   const metadataJson = toJson(type, 'metadata', metadata);
-  const size = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
-  if (size > limit) throw new EventTooLargeError(type, size, limit);
+  // A UTF-16 code unit takes at most 3 bytes in UTF-8: only a text that might be over the limit is
+  // measured exactly.
+  if ((dataJson.length + metadataJson.length) * 3 > limit) {
+    const size = Buffer.byteLength(dataJson) + Buffer.byteLength(metadataJson);
+    if (size > limit) throw new EventTooLargeError(type, size, limit);
+  }
   // Parse back so the stored value is exactly what JSON keeps (no undefined keys, no Dates).
   return { id: id.toLowerCase(), type, data: JSON.parse(dataJson), metadata: JSON.parse(metadataJson) as EventMetadata, dataJson, metadataJson };
 }

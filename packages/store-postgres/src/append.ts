@@ -4,13 +4,14 @@ import {
   type AppendResult,
   type ExpectedVersion,
   type PreparedAppend,
+  type PreparedEvent,
   type RecordedEvent,
 } from '@eventfold/core';
 import type { SqlClient } from './driver';
 import { toRecordedEvent, type EventRow, type Upcast } from './recorded-event';
 import type { StoreStatements } from './statements';
 
-/** What append_events says about one item (see drizzle/0001_append_functions.sql). */
+/** What append_events says about one item (see drizzle/0002_append_json_arrays.sql). */
 export interface AppendRow {
   readonly item: number;
   /** 0 appended, 1 an event id is already used, 2 version conflict, 3 feed order (retry). */
@@ -27,20 +28,24 @@ export const CONFLICT = 2;
 /** The stream's last writer is a younger transaction: retry in a new transaction. */
 export const FEED_ORDER = 3;
 
-/** Parameters of append_stream for one append. */
+/** Parameters of append_stream for one append (see drizzle/0002_append_json_arrays.sql). */
 export function appendStreamParams(item: PreparedAppend, channel: string | null, checkIds: boolean): unknown[] {
   const count = item.events.length;
-  const ids = new Array<string>(count);
   const types = new Array<string>(count);
-  const data = new Array<string>(count);
-  const metadata = new Array<string>(count);
   item.events.forEach((event, index) => {
-    ids[index] = event.id;
     types[index] = event.type;
-    data[index] = event.dataJson;
-    metadata[index] = event.metadataJson;
   });
-  return [item.streamId, item.streamType, encodeExpectedVersion(item.expectedVersion), ids, types, data, metadata, channel, checkIds];
+  return [
+    item.streamId,
+    item.streamType,
+    encodeExpectedVersion(item.expectedVersion),
+    uuidArray(item.events),
+    types,
+    jsonArray(item.events, 'dataJson'),
+    jsonArray(item.events, 'metadataJson'),
+    channel,
+    checkIds,
+  ];
 }
 
 /** Parameters of append_events for appends to distinct streams, in order. */
@@ -49,23 +54,37 @@ export function appendParams(items: readonly PreparedAppend[], channel: string |
   const streamTypes: string[] = [];
   const expected: number[] = [];
   const counts: number[] = [];
-  const ids: string[] = [];
   const types: string[] = [];
-  const data: string[] = [];
-  const metadata: string[] = [];
+  const events: PreparedEvent[] = [];
   for (const item of items) {
     streamIds.push(item.streamId);
     streamTypes.push(item.streamType);
     expected.push(encodeExpectedVersion(item.expectedVersion));
     counts.push(item.events.length);
     for (const event of item.events) {
-      ids.push(event.id);
       types.push(event.type);
-      data.push(event.dataJson);
-      metadata.push(event.metadataJson);
+      events.push(event);
     }
   }
-  return [streamIds, streamTypes, expected, counts, ids, types, data, metadata, channel, checkIds];
+  return [streamIds, streamTypes, expected, counts, uuidArray(events), types, jsonArray(events, 'dataJson'), jsonArray(events, 'metadataJson'), channel, checkIds];
+}
+
+/**
+ * The events' JSON texts as one JSON array: their texts joined by commas, nothing to escape (a
+ * text[] literal would escape every quote inside them, and the server unescape it again).
+ */
+function jsonArray(events: readonly PreparedEvent[], field: 'dataJson' | 'metadataJson'): string {
+  let text = '';
+  for (const event of events) text += (text === '' ? '[' : ',') + event[field];
+  return text === '' ? '[]' : `${text}]`;
+}
+
+/**
+ * The event ids as a text[] literal. prepareAppend has checked each one against the UUID pattern
+ * (hex digits and dashes), so none needs quoting.
+ */
+function uuidArray(events: readonly PreparedEvent[]): string {
+  return `{${events.map((event) => event.id).join(',')}}`;
 }
 
 function encodeExpectedVersion(expected: ExpectedVersion): number {

@@ -72,11 +72,11 @@ export function storeStatements(schema: string): StoreStatements {
     schema,
     append: preparedStatement(
       `select item, status, stream_version, stream_type, positions, occurred_at
-         from ${s}.append_events($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text, $10::boolean)`,
+         from ${s}.append_events($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::jsonb, $8::jsonb, $9::text, $10::boolean)`,
     ),
     appendStream: preparedStatement(
       `select 1 as item, status, stream_version, stream_type, positions, occurred_at
-         from ${s}.append_stream($1::text, $2::text, $3::bigint, $4::text[], $5::text[], $6::text[], $7::text[], $8::text, $9::boolean)`,
+         from ${s}.append_stream($1::text, $2::text, $3::bigint, $4::text[], $5::text[], $6::jsonb, $7::jsonb, $8::text, $9::boolean)`,
     ),
     recordedByIds: preparedStatement(
       `select ${EVENT_COLUMNS}, (e.data = c.data::jsonb) as same_data

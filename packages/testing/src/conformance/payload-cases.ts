@@ -41,6 +41,21 @@ export function payloadCases(h: EventStoreHarness): void {
       expect((await readStream(h.store, streamId))[0]?.data).toEqual(data);
     });
 
+    it('keeps every event of a multi-event append apart, whatever the shape of its data', async () => {
+      // Stores may send an append's events to the server as one list: no event may spill into
+      // another, even when its data is itself a list, a lone null or text full of separators.
+      const shapes: unknown[] = [[1, [2, 3]], null, 'a, "b"], [c\\', RICH_DATA, [], { list: [null] }, 0];
+      const streamId = newStreamId();
+      const result = await h.store.append(
+        streamId,
+        shapes.map((data) => newEvent('Plain', data)),
+      );
+      expect(result.events.map((event) => event.data)).toEqual(shapes);
+      const stored = await readStream(h.store, streamId);
+      expect(stored.map((event) => event.data)).toEqual(shapes);
+      expect(stored.map((event) => event.version)).toEqual(shapes.map((_, index) => index + 1));
+    });
+
     it('drops keys whose value is undefined, as JSON does', async () => {
       const streamId = newStreamId();
       await h.store.append(streamId, [newEvent('Sparse', { kept: 1, dropped: undefined })]);
