@@ -9,6 +9,7 @@ import {
   type AppendOptions,
   type AppendResult,
   type AppendValidator,
+  type ExpectedVersion,
   type EventStore,
   type GlobalCheckpoint,
   type NewEvent,
@@ -302,7 +303,14 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     const checkIds = this.client.inTransaction;
     const [only] = items;
     if (items.length === 1 && only !== undefined) {
-      return this.client.query<AppendRow>(this.shared.statements.appendStream, appendStreamParams(only, channel, checkIds));
+      const params = appendStreamParams(only, channel, checkIds);
+      if (channel === null && !checkIds && createsStream(only.expectedVersion)) {
+        // Creating a stream: one plain statement. No row means the stream exists and nothing was
+        // written; append_stream then reports the conflict (or sorts out an identical retry).
+        const created = await this.client.query<AppendRow>(this.shared.statements.createStream, params.slice(0, 7));
+        if (created.length > 0) return created;
+      }
+      return this.client.query<AppendRow>(this.shared.statements.appendStream, params);
     }
     return this.client.query<AppendRow>(this.shared.statements.append, appendParams(items, channel, checkIds));
   }
@@ -554,4 +562,9 @@ function isAborted(signal: AbortSignal | undefined): boolean {
 
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new DOMException('The wait was aborted.', 'AbortError');
+}
+
+/** Expected versions that only a new stream satisfies. */
+function createsStream(expected: ExpectedVersion): boolean {
+  return expected === 'no_stream' || expected === 0;
 }

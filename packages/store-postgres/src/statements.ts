@@ -11,6 +11,13 @@ export interface StoreStatements {
   readonly append: Statement;
   /** append_stream: one append, the fast path. */
   readonly appendStream: Statement;
+  /**
+   * One append that creates its stream (expected version no_stream or 0), outside a transaction:
+   * one plain statement, no PL/pgSQL. No row when the stream exists (nothing written); the
+   * caller then runs appendStream, which reports the conflict. Same parameters as appendStream,
+   * without the channel and the id check.
+   */
+  readonly createStream: Statement;
   readonly recordedByIds: Statement;
   readonly streamForwards: Statement;
   readonly streamBackwards: Statement;
@@ -77,6 +84,32 @@ export function storeStatements(schema: string): StoreStatements {
     appendStream: preparedStatement(
       `select 1 as item, status, stream_version, stream_type, positions, occurred_at
          from ${s}.append_stream($1::text, $2::text, $3::bigint, $4::text[], $5::text[], $6::jsonb, $7::jsonb, $8::text, $9::boolean)`,
+    ),
+    // The stream row is inserted first and the events only join it: when the stream exists (or a
+    // concurrent create wins), ON CONFLICT inserts nothing, no event is inserted and no global
+    // position is drawn. A brand-new stream has no earlier writer, so the feed-order check of
+    // append_stream has nothing to check. A used event id fails the statement with a unique
+    // violation, as append_stream does outside a transaction.
+    createStream: preparedStatement(
+      `with s as (
+         insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
+         select $1::text, $2::text, cardinality($4::text[]), date_trunc('milliseconds', now()),
+                date_trunc('milliseconds', now()), pg_current_xact_id()
+          where $3::bigint in (-2, 0) -- no_stream, or 0: only a create may take this path
+         on conflict (id) do nothing
+         returning st.id, st.type, st.version, st.created_at
+       ), inserted as (
+         insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
+         select s.id, s.type, u.ord, u.id::uuid, u.type, u.data, u.metadata, s.created_at
+           from s, rows from (unnest($4::text[]), unnest($5::text[]), jsonb_array_elements($6::jsonb),
+                              jsonb_array_elements($7::jsonb)) with ordinality as u(id, type, data, metadata, ord)
+          order by u.ord
+         returning ${events}.global_position
+       )
+       select 1 as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
+              (select array_agg(inserted.global_position order by inserted.global_position) from inserted) as positions,
+              s.created_at as occurred_at
+         from s`,
     ),
     recordedByIds: preparedStatement(
       `select ${EVENT_COLUMNS}, (e.data = c.data::jsonb) as same_data
