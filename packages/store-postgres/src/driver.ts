@@ -34,6 +34,11 @@ export interface SqlClient {
   /** Runs one parameterised statement and resolves its rows. */
   query<Row = Record<string, unknown>>(statement: Statement | string, params?: readonly unknown[]): Promise<Row[]>;
   /**
+   * Like `query`, with each row as an array of its columns in select order. The drivers build such
+   * rows faster than objects (no property per column): the store reads events this way.
+   */
+  queryArrays(statement: Statement | string, params?: readonly unknown[]): Promise<unknown[][]>;
+  /**
    * The root connection owner, when it can open a dedicated LISTEN connection: a `pg.Pool`, or the
    * PGlite instance. Undefined inside transactions and for single `pg.Client`s (polling only then).
    */
@@ -45,7 +50,7 @@ export type ListenSource =
   | { readonly driver: 'pglite'; readonly pglite: PgliteLike };
 
 interface PgQueryable {
-  query(config: { text: string; values?: unknown[]; name?: string }): Promise<{ rows: unknown[] }>;
+  query(config: { text: string; values?: unknown[]; name?: string; rowMode?: 'array' }): Promise<{ rows: unknown[] }>;
 }
 
 export interface PgPoolLike extends PgQueryable {
@@ -66,7 +71,7 @@ export interface PgListenClient {
 }
 
 interface PgliteQueryable {
-  query(text: string, params?: unknown[]): Promise<{ rows: unknown[] }>;
+  query(text: string, params?: unknown[], options?: { rowMode?: 'array' | 'object' }): Promise<{ rows: unknown[] }>;
 }
 
 export interface PgliteLike extends PgliteQueryable {
@@ -109,16 +114,21 @@ function nodePgClient(pg: PgQueryable, inTransaction: boolean): SqlClient {
     inTransaction,
     listenSource: pool === undefined ? undefined : { driver: 'node-postgres', pool },
     async query<Row>(statement: Statement | string, params: readonly unknown[] = []): Promise<Row[]> {
-      const config =
-        typeof statement === 'string'
-          ? { text: statement, values: [...params] }
-          : statement.name === undefined
-            ? { text: statement.text, values: [...params] }
-            : { name: statement.name, text: statement.text, values: [...params] };
-      const result = await pg.query(config);
+      const result = await pg.query(pgConfig(statement, params));
       return result.rows as Row[];
     },
+    async queryArrays(statement: Statement | string, params: readonly unknown[] = []): Promise<unknown[][]> {
+      const result = await pg.query({ ...pgConfig(statement, params), rowMode: 'array' });
+      return result.rows as unknown[][];
+    },
   };
+}
+
+function pgConfig(statement: Statement | string, params: readonly unknown[]): { text: string; values: unknown[]; name?: string } {
+  if (typeof statement === 'string') return { text: statement, values: [...params] };
+  return statement.name === undefined
+    ? { text: statement.text, values: [...params] }
+    : { name: statement.name, text: statement.text, values: [...params] };
 }
 
 function pgliteClient(pglite: PgliteQueryable, inTransaction: boolean): SqlClient {
@@ -131,6 +141,11 @@ function pgliteClient(pglite: PgliteQueryable, inTransaction: boolean): SqlClien
       const text = typeof statement === 'string' ? statement : statement.text;
       const result = await pglite.query(text, [...params]);
       return result.rows as Row[];
+    },
+    async queryArrays(statement: Statement | string, params: readonly unknown[] = []): Promise<unknown[][]> {
+      const text = typeof statement === 'string' ? statement : statement.text;
+      const result = await pglite.query(text, [...params], { rowMode: 'array' });
+      return result.rows as unknown[][];
     },
   };
 }

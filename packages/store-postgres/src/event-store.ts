@@ -49,8 +49,8 @@ import {
   positiveInteger,
   stringList,
 } from './read-options';
-import { splitFeedRows, type FeedInfoRow, type FeedStatementRow } from './feed-rows';
-import { checkpointOf, toRecordedEvent, type EventRow, type FeedRow, type Upcast } from './recorded-event';
+import { feedRowCheckpoint, splitFeedRows, type FeedInfoRow, type FeedStatementRow } from './feed-rows';
+import { toRecordedEventFromColumns, type Upcast } from './recorded-event';
 import { DEFAULT_SCHEMA, assertValidSchemaName } from './schema-name';
 import { storeStatements, type StoreStatements } from './statements';
 import { assertStorableAppend, assertStorableStreamId } from './text-values';
@@ -346,14 +346,15 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     while (remaining > 0 && from <= to) {
       const size = Math.min(DEFAULT_STREAM_PAGE_SIZE, remaining);
       // One row more than the page tells whether another page exists, without an extra query.
-      const rows = await this.client.query<EventRow>(statement, [streamId, from, to, range.asOf ?? null, size + 1]);
+      const rows = await this.client.queryArrays(statement, [streamId, from, to, range.asOf ?? null, size + 1]);
       const page = rows.length > size ? rows.slice(0, size) : rows;
-      for (const row of page) yield toRecordedEvent(row, this.shared.upcast);
+      for (const row of page) yield toRecordedEventFromColumns(row, this.shared.upcast);
       remaining -= page.length;
-      const last = page.at(-1);
-      if (rows.length <= size || last === undefined) return;
-      if (range.direction === 'forwards') from = last.version + 1;
-      else to = last.version - 1;
+      // The stored version (column 3), whatever an upcaster made of the event.
+      const lastVersion = page.at(-1)?.[3];
+      if (rows.length <= size || typeof lastVersion !== 'number') return;
+      if (range.direction === 'forwards') from = lastVersion + 1;
+      else to = lastVersion - 1;
     }
   }
 
@@ -382,7 +383,7 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     const settleUntil = Date.now() + this.shared.settleMs;
     let waitingFor: number | undefined;
     for (let attempt = 0; ; attempt += 1) {
-      const rows = await this.client.query<FeedStatementRow>(statement, params);
+      const rows = await this.client.queryArrays(statement, params);
       const { info, events } = splitFeedRows(rows);
       const page = this.#toPage(info, events, after, limit);
       // Committed events wait behind an older open transaction: usually one about to commit. Read
@@ -397,11 +398,11 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     }
   }
 
-  #toPage(info: FeedInfoRow | undefined, eventRows: readonly FeedRow[], after: GlobalCheckpoint, limit: number): PostgresReadAllPage {
+  #toPage(info: FeedInfoRow | undefined, eventRows: readonly FeedStatementRow[], after: GlobalCheckpoint, limit: number): PostgresReadAllPage {
     const hasMore = eventRows.length > limit;
     const pageRows = hasMore ? eventRows.slice(0, limit) : eventRows;
-    const events = pageRows.map((row) => toRecordedEvent(row, this.shared.upcast));
-    const checkpoints = pageRows.map(checkpointOf);
+    const events = pageRows.map((row) => toRecordedEventFromColumns(row, this.shared.upcast));
+    const checkpoints = pageRows.map(feedRowCheckpoint);
     let checkpoint = checkpoints.at(-1) ?? after;
     if (!hasMore && info !== undefined && info.tail_transaction_id !== null && info.tail_position !== null) {
       // Everything readable up to the tail was scanned: move past events the filters skipped.

@@ -1,4 +1,4 @@
-import type { FeedRow } from './recorded-event';
+import type { GlobalCheckpoint } from '@eventfold/core';
 
 /** The feed's state, on the one info row of a feed statement (see feedStatement in statements.ts). */
 export interface FeedInfoRow {
@@ -8,21 +8,41 @@ export interface FeedInfoRow {
   readonly xmin: string;
 }
 
-/** A row of a feed statement: the info row (event columns null) or an event (info columns null). */
-export type FeedStatementRow = (FeedRow & { readonly [K in keyof FeedInfoRow]: null }) | ({ readonly [K in keyof FeedRow]: null } & FeedInfoRow);
+/**
+ * A feed statement's row as an array, columns in select order: the event columns (EVENT_COLUMNS,
+ * 0-8), the transaction id (9), then the info columns (10-13). The info row has nulls in 0-9, an
+ * event row nulls in 10-13.
+ */
+export type FeedStatementRow = readonly unknown[];
+
+/** Column positions of a feed statement row. */
+export const FEED_COLUMN = {
+  id: 0,
+  globalPosition: 4,
+  transactionId: 9,
+  tailTransactionId: 10,
+  tailPosition: 11,
+  newestTransactionId: 12,
+  xmin: 13,
+} as const;
 
 /**
- * The info row and the events of a feed statement's result, the events in feed order. The server
- * sends them in order (straight off the feed index, no sort); SQL does not promise a UNION ALL's
- * order, so a page that arrives otherwise is sorted here.
+ * The info row and the event rows of a feed statement's result, the events in feed order. The
+ * server sends them in order (straight off the feed index, no sort); SQL does not promise a UNION
+ * ALL's order, so a page that arrives otherwise is sorted here.
  */
-export function splitFeedRows(rows: readonly FeedStatementRow[]): { info: FeedInfoRow | undefined; events: FeedRow[] } {
+export function splitFeedRows(rows: readonly FeedStatementRow[]): { info: FeedInfoRow | undefined; events: FeedStatementRow[] } {
   let info: FeedInfoRow | undefined;
-  const events: FeedRow[] = [];
+  const events: FeedStatementRow[] = [];
   let ordered = true;
   for (const row of rows) {
-    if (row.id === null) {
-      info = row;
+    if (row[FEED_COLUMN.id] === null) {
+      info = {
+        tail_transaction_id: row[FEED_COLUMN.tailTransactionId] as string | null,
+        tail_position: row[FEED_COLUMN.tailPosition] as string | number | null,
+        newest_transaction_id: row[FEED_COLUMN.newestTransactionId] as string | null,
+        xmin: row[FEED_COLUMN.xmin] as string,
+      };
       continue;
     }
     const previous = events.at(-1);
@@ -33,6 +53,14 @@ export function splitFeedRows(rows: readonly FeedStatementRow[]): { info: FeedIn
   return { info, events };
 }
 
-function compareFeedRows(a: FeedRow, b: FeedRow): number {
-  return Number(a.transaction_id) - Number(b.transaction_id) || Number(a.global_position) - Number(b.global_position);
+/** The (transaction id, position) checkpoint of an event row. */
+export function feedRowCheckpoint(row: FeedStatementRow): GlobalCheckpoint {
+  return { transactionId: Number(row[FEED_COLUMN.transactionId]), position: Number(row[FEED_COLUMN.globalPosition]) };
+}
+
+function compareFeedRows(a: FeedStatementRow, b: FeedStatementRow): number {
+  return (
+    Number(a[FEED_COLUMN.transactionId]) - Number(b[FEED_COLUMN.transactionId]) ||
+    Number(a[FEED_COLUMN.globalPosition]) - Number(b[FEED_COLUMN.globalPosition])
+  );
 }

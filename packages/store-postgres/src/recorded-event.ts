@@ -1,4 +1,4 @@
-import type { GlobalCheckpoint, RecordedEvent } from '@eventfold/core';
+import type { RecordedEvent } from '@eventfold/core';
 import type { EventMetadata } from '@eventfold/shared-schema';
 
 /** An events row as the read statements select it (see EVENT_COLUMNS in statements.ts). */
@@ -15,9 +15,6 @@ export interface EventRow {
   readonly occurred_ms: number;
 }
 
-export interface FeedRow extends EventRow {
-  readonly transaction_id: string;
-}
 
 /** Brings a recorded event to the current shape of its type (an event catalog's `upcast`). */
 export type Upcast = (event: RecordedEvent) => RecordedEvent;
@@ -37,6 +34,21 @@ export function toRecordedEvent(row: EventRow, upcast: Upcast | undefined): Reco
   return upcast === undefined ? event : upcast(event);
 }
 
-export function checkpointOf(row: FeedRow): GlobalCheckpoint {
-  return { transactionId: Number(row.transaction_id), position: Number(row.global_position) };
+/**
+ * An event from an array row of the read statements: the columns of EVENT_COLUMNS (statements.ts),
+ * in that order.
+ */
+export function toRecordedEventFromColumns(row: readonly unknown[], upcast: Upcast | undefined): RecordedEvent {
+  const event: RecordedEvent = {
+    id: row[0] as string,
+    streamId: row[1] as string,
+    streamType: row[2] as string,
+    version: row[3] as number,
+    globalPosition: Number(row[4]),
+    type: row[5] as string,
+    data: row[6],
+    metadata: row[7] as EventMetadata,
+    occurredAt: new Date(row[8] as number),
+  };
+  return upcast === undefined ? event : upcast(event);
 }

@@ -36,7 +36,8 @@ export interface StoreStatements {
 }
 
 /**
- * The event columns every read returns. occurred_at comes as epoch milliseconds: a float8 is far
+ * The event columns every read returns (in this order: toRecordedEventFromColumns reads array rows
+ * by position). occurred_at comes as epoch milliseconds: a float8 is far
  * cheaper to produce and parse than a timestamp (the store writes it truncated to milliseconds,
  * so rounding is exact).
  */
