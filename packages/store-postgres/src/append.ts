@@ -69,6 +69,29 @@ export function appendParams(items: readonly PreparedAppend[], channel: string |
   return [streamIds, streamTypes, expected, counts, uuidArray(events), types, jsonArray(events, 'dataJson'), jsonArray(events, 'metadataJson'), channel, checkIds];
 }
 
+/** Parameters of the createStreams statement for appends to distinct streams, in order. */
+export function createStreamsParams(items: readonly PreparedAppend[]): unknown[] {
+  const streamIds: string[] = [];
+  const streamTypes: string[] = [];
+  const counts: number[] = [];
+  const types: string[] = [];
+  const itemOfEvent: number[] = [];
+  const versions: number[] = [];
+  const events: PreparedEvent[] = [];
+  items.forEach((item, index) => {
+    streamIds.push(item.streamId);
+    streamTypes.push(item.streamType);
+    counts.push(item.events.length);
+    item.events.forEach((event, position) => {
+      types.push(event.type);
+      itemOfEvent.push(index + 1);
+      versions.push(position + 1);
+      events.push(event);
+    });
+  });
+  return [streamIds, streamTypes, counts, uuidArray(events), types, jsonArray(events, 'dataJson'), jsonArray(events, 'metadataJson'), itemOfEvent, versions];
+}
+
 /**
  * The events' JSON texts as one JSON array: their texts joined by commas, nothing to escape (a
  * text[] literal would escape every quote inside them, and the server unescape it again).

@@ -69,6 +69,50 @@ describe.skipIf(fixture === undefined)('write coalescing', () => {
     expect(await plain.streamVersion(existing[2]!.streamId)).toBe(1);
   });
 
+  it('writes a batch of creates as one statement, and still answers those whose stream exists', async () => {
+    const existing = await Promise.all(
+      Array.from({ length: 2 }, () => plain.append(`order-${randomUUID()}`, [{ type: 'Placed', data: {} }])),
+    );
+    const retried = existing[0]!;
+    const calls = [
+      ...Array.from({ length: 6 }, (_, n) =>
+        store.append(`order-${randomUUID()}`, [{ type: 'Placed', data: { n } }, { type: 'Paid', data: { n } }], {
+          expectedVersion: n % 2 === 0 ? 'no_stream' : 0,
+        }),
+      ),
+      // the stream exists: an identical retry, and a create with other events
+      store.append(retried.streamId, [{ id: retried.events[0]!.id, type: 'Placed', data: {} }], { expectedVersion: 'no_stream' }),
+      store.append(existing[1]!.streamId, [{ type: 'Placed', data: { again: true } }], { expectedVersion: 0 }),
+      store.append(`order-${randomUUID()}`, [{ type: 'Placed', data: { last: true } }], { expectedVersion: 'no_stream' }),
+    ];
+    const outcomes = await Promise.allSettled(calls);
+    const fulfilled = outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : undefined));
+    const created = [...fulfilled.slice(0, 6), fulfilled[8]];
+    for (const [index, result] of fulfilled.slice(0, 6).entries()) {
+      expect(result?.events.map((event) => [event.version, event.type, event.data])).toEqual([
+        [1, 'Placed', { n: index }],
+        [2, 'Paid', { n: index }],
+      ]);
+      expect(result?.nextExpectedVersion).toBe(2);
+    }
+    expect(fulfilled[8]?.events.map((event) => event.data)).toEqual([{ last: true }]);
+    expect(fulfilled[6]).toMatchObject({ idempotent: true, nextExpectedVersion: 1 });
+    expect(fulfilled[6]?.events[0]?.globalPosition).toBe(retried.events[0]!.globalPosition);
+    expect(outcomes[7]?.status).toBe('rejected');
+    expect((outcomes[7] as PromiseRejectedResult).reason).toMatchObject({ streamId: existing[1]!.streamId, expected: 0, actual: 1 });
+    // The creates share one commit, and positions grow with versions inside each stream.
+    expect(await transactionsOf(created.filter((result): result is AppendResult => result !== undefined))).toBe(1);
+    for (const result of created) {
+      const positions = result?.events.map((event) => event.globalPosition) ?? [];
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+      const stored = [];
+      for await (const event of plain.readStream(result!.streamId)) stored.push([event.id, event.globalPosition]);
+      expect(stored).toEqual(result?.events.map((event) => [event.id, event.globalPosition]));
+    }
+    // The refused create wrote nothing.
+    expect(await plain.streamVersion(existing[1]!.streamId)).toBe(1);
+  });
+
   it('orders appends to one stream across batches, in submission order', async () => {
     const streamId = `cart-${randomUUID()}`;
     const results = await Promise.all(

@@ -27,6 +27,7 @@ import {
   FEED_ORDER,
   appendParams,
   appendStreamParams,
+  createStreamsParams,
   appendedResult,
   idsUsedRow,
   isEventIdRace,
@@ -297,14 +298,14 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     }
   }
 
-  async #runAppendStatement(items: readonly PreparedAppend[]): Promise<readonly AppendRow[]> {
+  async #runAppendStatement(items: readonly PreparedAppend[], viaFunction = false): Promise<readonly AppendRow[]> {
     const channel = this.tracking.kind === 'in-transaction' && this.shared.notify ? this.shared.channel : null;
     // In a caller's transaction a failing statement would abort it: look used ids up first there.
     const checkIds = this.client.inTransaction;
     const [only] = items;
     if (items.length === 1 && only !== undefined) {
       const params = appendStreamParams(only, channel, checkIds);
-      if (channel === null && !checkIds && createsStream(only.expectedVersion)) {
+      if (!viaFunction && channel === null && !checkIds && createsStream(only.expectedVersion)) {
         // Creating a stream: one plain statement. No row means the stream exists and nothing was
         // written; append_stream then reports the conflict (or sorts out an identical retry).
         const created = await this.client.query<AppendRow>(this.shared.statements.createStream, params.slice(0, 7));
@@ -312,7 +313,29 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
       }
       return this.client.query<AppendRow>(this.shared.statements.appendStream, params);
     }
+    if (!viaFunction && channel === null && !checkIds && items.every((item) => createsStream(item.expectedVersion))) {
+      return this.#createStreams(items);
+    }
     return this.client.query<AppendRow>(this.shared.statements.append, appendParams(items, channel, checkIds));
+  }
+
+  /**
+   * A batch of creates as one plain statement. Items whose stream already exists were not written:
+   * they run through append_events (which reports the conflict, or sorts out an identical retry),
+   * and every item's row comes back in batch order.
+   */
+  async #createStreams(items: readonly PreparedAppend[]): Promise<readonly AppendRow[]> {
+    const created = await this.client.query<AppendRow>(this.shared.statements.createStreams, createStreamsParams(items));
+    if (created.length === items.length) return created;
+    const byItem = new Map(created.map((row) => [Number(row.item), row]));
+    const rest = items.filter((_, index) => !byItem.has(index + 1));
+    const restRows = await this.#runAppendStatement(rest, true);
+    let next = 0;
+    return items.map((_, index) => {
+      const row = byItem.get(index + 1) ?? restRows[next++];
+      if (row === undefined) throw new Error(`append batch returned no row for item ${index + 1}`);
+      return row;
+    });
   }
 
   async #appendNothing(prepared: PreparedAppend): Promise<AppendResult> {

@@ -18,6 +18,12 @@ export interface StoreStatements {
    * without the channel and the id check.
    */
   readonly createStream: Statement;
+  /**
+   * A coalesced batch of appends that each create their stream, outside a transaction: one plain
+   * statement. One row per item written, ordered by item; an item whose stream exists gets no row
+   * and nothing of it is written (the caller runs it through append_events).
+   */
+  readonly createStreams: Statement;
   readonly recordedByIds: Statement;
   readonly streamForwards: Statement;
   readonly streamBackwards: Statement;
@@ -111,6 +117,38 @@ export function storeStatements(schema: string): StoreStatements {
               (select array_agg(inserted.global_position order by inserted.global_position) from inserted) as positions,
               s.created_at as occurred_at
          from s`,
+    ),
+    // As createStream, for many streams: stream rows are inserted in id order (concurrent batches
+    // then wait for each other in one order, never in a cycle), and each event joins its item's
+    // stream row by the item number passed beside it ($8), with its version in the stream ($9).
+    createStreams: preparedStatement(
+      `with input as (
+         select i.stream_id, i.stream_type, i.count, i.item
+           from unnest($1::text[], $2::text[], $3::int[]) with ordinality as i(stream_id, stream_type, count, item)
+       ), s as (
+         insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
+         select input.stream_id, input.stream_type, input.count, date_trunc('milliseconds', now()),
+                date_trunc('milliseconds', now()), pg_current_xact_id()
+           from input order by input.stream_id
+         on conflict (id) do nothing
+         returning st.id, st.type, st.version, st.created_at
+       ), inserted as (
+         insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
+         select s.id, s.type, e.version, e.id::uuid, e.type, e.data, e.metadata, s.created_at
+           from rows from (unnest($4::text[]), unnest($5::text[]), jsonb_array_elements($6::jsonb),
+                           jsonb_array_elements($7::jsonb), unnest($8::int[]), unnest($9::int[]))
+                  with ordinality as e(id, type, data, metadata, item, version, ord)
+           join input on input.item = e.item
+           join s on s.id = input.stream_id
+          order by e.ord
+         returning ${events}.stream_id, ${events}.version, ${events}.global_position
+       )
+       select input.item::integer as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
+              (select array_agg(inserted.global_position order by inserted.version) from inserted
+                where inserted.stream_id = s.id) as positions,
+              s.created_at as occurred_at
+         from input join s on s.id = input.stream_id
+        order by input.item`,
     ),
     recordedByIds: preparedStatement(
       `select ${EVENT_COLUMNS}, (e.data = c.data::jsonb) as same_data
