@@ -19,7 +19,8 @@ export interface AppendRow {
   readonly stream_version: number;
   readonly stream_type: string;
   readonly positions: readonly (string | number)[] | null;
-  readonly occurred_at: Date;
+  /** When the events were recorded, in epoch milliseconds (cheaper to parse than a timestamp). */
+  readonly occurred_ms: number;
 }
 
 export const APPENDED = 0;
@@ -137,7 +138,7 @@ export function appendedResult(prepared: PreparedAppend, row: AppendRow): Append
       type: event.type,
       data: event.data,
       metadata: event.metadata,
-      occurredAt: row.occurred_at,
+      occurredAt: new Date(row.occurred_ms),
     }),
   );
   return { streamId: prepared.streamId, streamType: row.stream_type, nextExpectedVersion: row.stream_version, events, idempotent: false };
@@ -145,7 +146,7 @@ export function appendedResult(prepared: PreparedAppend, row: AppendRow): Append
 
 /** A used event id made the append fail (autocommit appends skip the up-front lookup). */
 export function idsUsedRow(prepared: PreparedAppend): AppendRow {
-  return { item: 1, status: IDS_USED, stream_version: 0, stream_type: prepared.streamType, positions: null, occurred_at: new Date(0) };
+  return { item: 1, status: IDS_USED, stream_version: 0, stream_type: prepared.streamType, positions: null, occurred_ms: 0 };
 }
 
 /**

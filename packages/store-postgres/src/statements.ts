@@ -85,11 +85,11 @@ export function storeStatements(schema: string): StoreStatements {
   const statements: StoreStatements = {
     schema,
     append: preparedStatement(
-      `select item, status, stream_version, stream_type, positions, occurred_at
+      `select item, status, stream_version, stream_type, positions, round(date_part('epoch', occurred_at) * 1000)::float8 as occurred_ms
          from ${s}.append_events($1::text[], $2::text[], $3::bigint[], $4::int[], $5::text[], $6::text[], $7::jsonb, $8::jsonb, $9::text, $10::boolean)`,
     ),
     appendStream: preparedStatement(
-      `select 1 as item, status, stream_version, stream_type, positions, occurred_at
+      `select 1 as item, status, stream_version, stream_type, positions, round(date_part('epoch', occurred_at) * 1000)::float8 as occurred_ms
          from ${s}.append_stream($1::text, $2::text, $3::bigint, $4::text[], $5::text[], $6::jsonb, $7::jsonb, $8::text, $9::boolean)`,
     ),
     // The stream row is inserted first and the events only join it: when the stream exists (or a
@@ -115,7 +115,7 @@ export function storeStatements(schema: string): StoreStatements {
        )
        select 1 as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
               (select array_agg(inserted.global_position order by inserted.global_position) from inserted) as positions,
-              s.created_at as occurred_at
+              round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
          from s`,
     ),
     // As createStream, for many streams: stream rows are inserted in id order (concurrent batches
@@ -146,7 +146,7 @@ export function storeStatements(schema: string): StoreStatements {
        select input.item::integer as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
               (select array_agg(inserted.global_position order by inserted.version) from inserted
                 where inserted.stream_id = s.id) as positions,
-              s.created_at as occurred_at
+              round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
          from input join s on s.id = input.stream_id
         order by input.item`,
     ),
