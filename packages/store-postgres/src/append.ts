@@ -8,7 +8,7 @@ import {
   type RecordedEvent,
 } from '@eventfold/core';
 import type { SqlClient } from './driver';
-import { toRecordedEvent, type EventRow, type Upcast } from './recorded-event';
+import { toRecordedEvent, type Upcast } from './recorded-event';
 import type { StoreStatements } from './statements';
 
 /** What append_events says about one item (see drizzle/0002_append_json_arrays.sql). */
@@ -31,11 +31,7 @@ export const FEED_ORDER = 3;
 
 /** Parameters of append_stream for one append (see drizzle/0002_append_json_arrays.sql). */
 export function appendStreamParams(item: PreparedAppend, channel: string | null, checkIds: boolean): unknown[] {
-  const count = item.events.length;
-  const types = new Array<string>(count);
-  item.events.forEach((event, index) => {
-    types[index] = event.type;
-  });
+  const types = item.events.map((event) => event.type);
   return [
     item.streamId,
     item.streamType,
@@ -68,6 +64,12 @@ export function appendParams(items: readonly PreparedAppend[], channel: string |
     }
   }
   return [streamIds, streamTypes, expected, counts, uuidArray(events), types, jsonArray(events, 'dataJson'), jsonArray(events, 'metadataJson'), channel, checkIds];
+}
+
+/** Parameters of the createStream statement: one append that creates its stream. */
+export function createStreamParams(item: PreparedAppend): unknown[] {
+  const types = item.events.map((event) => event.type);
+  return [item.streamId, item.streamType, uuidArray(item.events), types, jsonArray(item.events, 'dataJson'), jsonArray(item.events, 'metadataJson')];
 }
 
 /** Parameters of the createStreams statement for appends to distinct streams, in order. */
@@ -168,7 +170,8 @@ export async function refusedResult(
 ): Promise<AppendResult | 'retry'> {
   const conflict = (): ConcurrencyError => new ConcurrencyError(prepared.streamId, prepared.expectedVersion, row.stream_version);
   if (row.status === CONFLICT && options.idsChecked) throw conflict();
-  const rows = await client.query<EventRow & { same_data: boolean }>(statements.recordedByIds, [
+  // The event columns, then same_data: whether the stored data equals the data sent.
+  const rows = await client.queryArrays(statements.recordedByIds, [
     prepared.events.map((event) => event.id),
     prepared.events.map((event) => event.dataJson),
   ]);
@@ -176,27 +179,27 @@ export async function refusedResult(
     if (row.status === CONFLICT) throw conflict();
     return 'retry';
   }
-  const byId = new Map(rows.map((recorded) => [recorded.id, recorded]));
+  const byId = new Map(rows.map((columns) => [columns[0], { event: toRecordedEvent(columns, undefined), sameData: columns[9] === true }]));
   const recorded = prepared.events.map((event) => byId.get(event.id));
-  const firstUsedId = prepared.events[recorded.findIndex((event) => event !== undefined)]?.id ?? prepared.events[0]?.id ?? '';
-  const first = recorded[0];
-  if (first === undefined || first.stream_id !== prepared.streamId || !startsWhereExpected(prepared.expectedVersion, first.version)) {
+  const firstUsedId = prepared.events[recorded.findIndex((stored) => stored !== undefined)]?.id ?? prepared.events[0]?.id ?? '';
+  const first = recorded[0]?.event;
+  if (first === undefined || first.streamId !== prepared.streamId || !startsWhereExpected(prepared.expectedVersion, first.version)) {
     throw new DuplicateEventIdError(firstUsedId, prepared.streamId);
   }
   const events = prepared.events.map((event, index) => {
     const stored = recorded[index];
     const same =
       stored !== undefined &&
-      stored.stream_id === prepared.streamId &&
-      stored.version === first.version + index &&
-      stored.type === event.type &&
-      stored.same_data;
+      stored.event.streamId === prepared.streamId &&
+      stored.event.version === first.version + index &&
+      stored.event.type === event.type &&
+      stored.sameData;
     if (!same) throw new DuplicateEventIdError(stored === undefined ? firstUsedId : event.id, prepared.streamId);
-    return toRecordedEvent(stored, options.upcast);
+    return options.upcast === undefined ? stored.event : options.upcast(stored.event);
   });
   return {
     streamId: prepared.streamId,
-    streamType: first.stream_type,
+    streamType: first.streamType,
     nextExpectedVersion: events.at(-1)?.version ?? first.version,
     events,
     idempotent: true,

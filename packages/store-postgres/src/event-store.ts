@@ -27,6 +27,7 @@ import {
   FEED_ORDER,
   appendParams,
   appendStreamParams,
+  createStreamParams,
   createStreamsParams,
   appendedResult,
   idsUsedRow,
@@ -51,7 +52,7 @@ import {
   stringList,
 } from './read-options';
 import { feedRowCheckpoint, splitFeedRows, type FeedInfoRow, type FeedStatementRow } from './feed-rows';
-import { toRecordedEventFromColumns, type Upcast } from './recorded-event';
+import { toRecordedEvent, type Upcast } from './recorded-event';
 import { DEFAULT_SCHEMA, assertValidSchemaName } from './schema-name';
 import { storeStatements, type StoreStatements } from './statements';
 import { assertStorableAppend, assertStorableStreamId } from './text-values';
@@ -298,38 +299,38 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     }
   }
 
-  async #runAppendStatement(items: readonly PreparedAppend[], viaFunction = false): Promise<readonly AppendRow[]> {
+  async #runAppendStatement(items: readonly PreparedAppend[]): Promise<readonly AppendRow[]> {
     const channel = this.tracking.kind === 'in-transaction' && this.shared.notify ? this.shared.channel : null;
     // In a caller's transaction a failing statement would abort it: look used ids up first there.
     const checkIds = this.client.inTransaction;
+    if (channel === null && !checkIds && items.every((item) => createsStream(item.expectedVersion))) return this.#createStreams(items);
+    return this.#runAppendFunction(items, channel, checkIds);
+  }
+
+  /** append_stream for one append, append_events for several. */
+  async #runAppendFunction(items: readonly PreparedAppend[], channel: string | null, checkIds: boolean): Promise<readonly AppendRow[]> {
     const [only] = items;
     if (items.length === 1 && only !== undefined) {
-      const params = appendStreamParams(only, channel, checkIds);
-      if (!viaFunction && channel === null && !checkIds && createsStream(only.expectedVersion)) {
-        // Creating a stream: one plain statement. No row means the stream exists and nothing was
-        // written; append_stream then reports the conflict (or sorts out an identical retry).
-        const created = await this.client.query<AppendRow>(this.shared.statements.createStream, params.slice(0, 7));
-        if (created.length > 0) return created;
-      }
-      return this.client.query<AppendRow>(this.shared.statements.appendStream, params);
-    }
-    if (!viaFunction && channel === null && !checkIds && items.every((item) => createsStream(item.expectedVersion))) {
-      return this.#createStreams(items);
+      return this.client.query<AppendRow>(this.shared.statements.appendStream, appendStreamParams(only, channel, checkIds));
     }
     return this.client.query<AppendRow>(this.shared.statements.append, appendParams(items, channel, checkIds));
   }
 
   /**
-   * A batch of creates as one plain statement. Items whose stream already exists were not written:
-   * they run through append_events (which reports the conflict, or sorts out an identical retry),
-   * and every item's row comes back in batch order.
+   * Appends that create their streams, outside a transaction, as one plain statement (no PL/pgSQL).
+   * Items whose stream already exists were not written: they run through the functions (which
+   * report the conflict, or sort out an identical retry), and every item's row comes back in order.
    */
   async #createStreams(items: readonly PreparedAppend[]): Promise<readonly AppendRow[]> {
-    const created = await this.client.query<AppendRow>(this.shared.statements.createStreams, createStreamsParams(items));
+    const [only] = items;
+    const created =
+      items.length === 1 && only !== undefined
+        ? await this.client.query<AppendRow>(this.shared.statements.createStream, createStreamParams(only))
+        : await this.client.query<AppendRow>(this.shared.statements.createStreams, createStreamsParams(items));
     if (created.length === items.length) return created;
     const byItem = new Map(created.map((row) => [Number(row.item), row]));
     const rest = items.filter((_, index) => !byItem.has(index + 1));
-    const restRows = await this.#runAppendStatement(rest, true);
+    const restRows = await this.#runAppendFunction(rest, null, false);
     let next = 0;
     return items.map((_, index) => {
       const row = byItem.get(index + 1) ?? restRows[next++];
@@ -371,7 +372,7 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
       // One row more than the page tells whether another page exists, without an extra query.
       const rows = await this.client.queryArrays(statement, [streamId, from, to, range.asOf ?? null, size + 1]);
       const page = rows.length > size ? rows.slice(0, size) : rows;
-      for (const row of page) yield toRecordedEventFromColumns(row, this.shared.upcast);
+      for (const row of page) yield toRecordedEvent(row, this.shared.upcast);
       remaining -= page.length;
       // The stored version (column 3), whatever an upcaster made of the event.
       const lastVersion = page.at(-1)?.[3];
@@ -424,7 +425,7 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
   #toPage(info: FeedInfoRow | undefined, eventRows: readonly FeedStatementRow[], after: GlobalCheckpoint, limit: number): PostgresReadAllPage {
     const hasMore = eventRows.length > limit;
     const pageRows = hasMore ? eventRows.slice(0, limit) : eventRows;
-    const events = pageRows.map((row) => toRecordedEventFromColumns(row, this.shared.upcast));
+    const events = pageRows.map((row) => toRecordedEvent(row, this.shared.upcast));
     const checkpoints = pageRows.map(feedRowCheckpoint);
     let checkpoint = checkpoints.at(-1) ?? after;
     if (!hasMore && info !== undefined && info.tail_transaction_id !== null && info.tail_position !== null) {
