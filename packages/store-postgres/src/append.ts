@@ -99,7 +99,7 @@ export function createStreamsParams(items: readonly PreparedAppend[]): unknown[]
  * The events' JSON texts as one JSON array: their texts joined by commas, nothing to escape (a
  * text[] literal would escape every quote inside them, and the server unescape it again).
  */
-function jsonArray(events: readonly PreparedEvent[], field: 'dataJson' | 'metadataJson'): string {
+export function jsonArray(events: readonly PreparedEvent[], field: 'dataJson' | 'metadataJson'): string {
   let text = '';
   for (const event of events) text += (text === '' ? '[' : ',') + event[field];
   return text === '' ? '[]' : `${text}]`;
@@ -109,7 +109,7 @@ function jsonArray(events: readonly PreparedEvent[], field: 'dataJson' | 'metada
  * The event ids as a text[] literal. prepareAppend has checked each one against the UUID pattern
  * (hex digits and dashes), so none needs quoting.
  */
-function uuidArray(events: readonly PreparedEvent[]): string {
+export function uuidArray(events: readonly PreparedEvent[]): string {
   return `{${events.map((event) => event.id).join(',')}}`;
 }
 

@@ -35,7 +35,9 @@ import {
   refusedResult,
   type AppendRow,
 } from './append';
+import { createStreamWithWrites, isStreamExistsError, parseAlongside, writesAfterAppend, type AlongsideWrites } from './alongside';
 import { Coalescer, parseCoalesceOptions, type CoalesceOptions } from './coalescer';
+import type { SQL } from 'drizzle-orm';
 import { sqlClientOf, type EventfoldDatabase, type SqlClient, type TransactionOf } from './driver';
 import { FeedOrderConflictError, StoreClosedError } from './errors';
 import { readHorizon, type ReadHorizon } from './horizon';
@@ -87,6 +89,20 @@ export interface PostgresEventStoreOptions<TDb extends EventfoldDatabase = Event
   readonly logger?: Logger;
 }
 
+export interface PostgresAppendOptions extends AppendOptions {
+  /**
+   * Your writes (Drizzle \`sql\` insert, update or delete statements) that commit with this append or
+   * not at all: an inline read model, a uniqueness guard. They read the append's events from the
+   * relation \`appended\` (event_id, stream_id, stream_type, version, global_position, type, data,
+   * metadata, occurred_at). A write that fails fails the append, and nothing is written.
+   *
+   * When the append creates its stream outside a transaction, the append and the writes are one
+   * statement (one round trip). Otherwise they run in one transaction. They run only when this call
+   * appends: not for an idempotent retry, nor for an empty event list. Never coalesced.
+   */
+  readonly alongside?: AlongsideWrites;
+}
+
 /** A page of the feed, with the checkpoint right after each of its events. */
 export interface PostgresReadAllPage extends ReadAllPage {
   /** `checkpoints[i]` resumes right after `events[i]`. */
@@ -129,6 +145,8 @@ export interface PostgresTransactionScope<TTx extends EventfoldDatabase> extends
 export interface PostgresEventStore<TDb extends EventfoldDatabase = EventfoldDatabase> extends EventStore {
   readonly schema: string;
   readonly db: TDb;
+  /** core's append, plus {@link PostgresAppendOptions.alongside}: your writes in the same commit. */
+  append(streamId: string, events: readonly NewEvent[], options?: PostgresAppendOptions): Promise<AppendResult>;
   readAll(options?: ReadAllOptions): Promise<PostgresReadAllPage>;
   /**
    * Runs `fn` in one transaction. Appends through `scope.store` and writes through `scope.tx` commit
@@ -250,11 +268,17 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     return this.shared.schema;
   }
 
-  async append(streamId: string, events: readonly NewEvent[], options?: AppendOptions): Promise<AppendResult> {
+  async append(streamId: string, events: readonly NewEvent[], options?: PostgresAppendOptions): Promise<AppendResult> {
     this.#assertOpen('append');
     const prepared = prepareAppend(streamId, events, options, this.shared.validation);
     assertStorableAppend(prepared);
+    const writes = parseAlongside(options?.alongside);
     if (prepared.events.length === 0) return this.#appendNothing(prepared);
+    if (writes.length > 0) return this.#appendWithWrites(prepared, writes);
+    return this.#appendPrepared(prepared);
+  }
+
+  async #appendPrepared(prepared: PreparedAppend): Promise<AppendResult> {
     for (let attempt = 1; ; attempt += 1) {
       let row = this.#coalescer === undefined ? await this.#appendAlone(prepared) : await this.#coalescer.submit(prepared);
       // A batch item refused for feed order runs again on its own (in a new, younger transaction).
@@ -271,6 +295,38 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
       // The ids collided with a transaction that then rolled back: nothing holds them any more.
       if (attempt >= MAX_APPEND_ATTEMPTS) throw new DuplicateEventIdError(prepared.events[0]?.id ?? '', prepared.streamId);
     }
+  }
+
+  /**
+   * An append with `alongside` writes. A create outside a transaction is one statement; when its
+   * stream exists or an event id is used, it wrote nothing, and the transaction below reports the
+   * conflict or recognises the retry.
+   */
+  async #appendWithWrites(prepared: PreparedAppend, writes: readonly SQL[]): Promise<AppendResult> {
+    const { schema } = this.shared;
+    if (!this.client.inTransaction && createsStream(prepared.expectedVersion)) {
+      const statement = createStreamWithWrites(schema, prepared, writes);
+      try {
+        const [row] = await this.client.query<AppendRow>(statement.text, statement.params);
+        if (row === undefined) throw new Error('the create statement returned no row');
+        this.#committed();
+        return appendedResult(prepared, row);
+      } catch (error) {
+        if (!isStreamExistsError(error, schema) && !isEventIdRace(error)) throw error;
+      }
+    }
+    if (this.client.inTransaction) return this.#appendThenWrite(prepared, writes);
+    return this.withTransaction(async (scope) => (scope.store as unknown as PgEventStore<EventfoldDatabase>).#appendThenWrite(prepared, writes));
+  }
+
+  /** In a transaction: the append, then (unless it was an idempotent retry) the writes as one statement. */
+  async #appendThenWrite(prepared: PreparedAppend, writes: readonly SQL[]): Promise<AppendResult> {
+    const result = await this.#appendPrepared(prepared);
+    if (result.idempotent) return result;
+    const positions = result.events.map((event) => event.globalPosition);
+    const statement = writesAfterAppend(this.shared.schema, positions, writes);
+    await this.client.query(statement.text, statement.params);
+    return result;
   }
 
   /**

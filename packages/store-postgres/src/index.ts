@@ -2,6 +2,7 @@ export { createPostgresEventStore } from './event-store';
 export type {
   PostgresEventStore,
   PostgresEventStoreOptions,
+  PostgresAppendOptions,
   PostgresEventCatalog,
   PostgresReadAllPage,
   PostgresTransactionScope,
@@ -10,6 +11,7 @@ export type {
   SubscribeOptions,
 } from './event-store';
 export type { CoalesceOptions } from './coalescer';
+export type { AlongsideWrites } from './alongside';
 export type { ReadHorizon, HorizonBlocker } from './horizon';
 export { createPostgresSnapshotStore } from './snapshot-store';
 export type { PostgresSnapshotStoreOptions } from './snapshot-store';

@@ -1,0 +1,105 @@
+import { InvalidArgumentError, type PreparedAppend } from '@eventfold/core';
+import { is, sql, SQL } from 'drizzle-orm';
+import { PgDialect } from 'drizzle-orm/pg-core';
+import { jsonArray, uuidArray } from './append';
+import { quoteIdentifier } from './schema-name';
+
+/**
+ * Your writes that commit with an append or not at all: Drizzle `sql` statements (insert, update,
+ * delete), each run as a CTE of one statement. They read the appended events from `appended`.
+ */
+export type AlongsideWrites = SQL | readonly SQL[];
+
+/**
+ * The columns of `appended`, the relation `alongside` writes read the events of their append from
+ * (one row per event): the events table's own columns, without the transaction id.
+ */
+const APPENDED_COLUMNS = ['event_id', 'stream_id', 'stream_type', 'version', 'global_position', 'type', 'data', 'metadata', 'occurred_at'];
+
+const dialect = new PgDialect();
+
+/** The writes as a list (empty when there are none); anything but Drizzle SQL is refused before any write. */
+export function parseAlongside(value: unknown): readonly SQL[] {
+  if (value === undefined) return [];
+  const list: readonly unknown[] = Array.isArray(value) ? value : [value];
+  list.forEach((write, index) => {
+    if (!is(write, SQL)) {
+      const where = Array.isArray(value) ? `alongside[${index}]` : 'alongside';
+      throw new InvalidArgumentError(
+        `Invalid ${where}: use a Drizzle sql\`...\` statement (import { sql } from 'drizzle-orm'), or a list of them. ` +
+          'Values go in ${...} placeholders and become bind parameters; never build SQL text from strings.',
+      );
+    }
+  });
+  return list as readonly SQL[];
+}
+
+export interface RenderedStatement {
+  readonly text: string;
+  readonly params: unknown[];
+}
+
+function withWrites(writes: readonly SQL[]): SQL {
+  return sql.join(
+    writes.map((write, index) => sql`, ${sql.raw(`eventfold_alongside_${index + 1}`)} as (${write})`),
+    sql``,
+  );
+}
+
+/**
+ * One statement that creates the stream, appends its events and runs the writes. The stream row is
+ * a plain insert: when the stream exists the whole statement fails with a unique violation on
+ * `streams_pkey` (see {@link isStreamExistsError}) and nothing of it is written, the writes
+ * included. The row it returns is createStream's.
+ */
+export function createStreamWithWrites(schema: string, item: PreparedAppend, writes: readonly SQL[]): RenderedStatement {
+  const s = sql.raw(quoteIdentifier(schema));
+  const events = sql.raw(`${quoteIdentifier(schema)}.events`);
+  const returned = sql.raw(APPENDED_COLUMNS.map((column) => `${quoteIdentifier(schema)}.events.${column}`).join(', '));
+  const types = item.events.map((event) => event.type);
+  const statement = sql`with s as (
+      insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
+      values (${item.streamId}::text, ${item.streamType}::text, ${item.events.length}::int, date_trunc('milliseconds', now()),
+              date_trunc('milliseconds', now()), pg_current_xact_id())
+      returning st.id, st.type, st.version, st.created_at
+    ), appended as (
+      insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
+      select s.id, s.type, u.ord, u.id::uuid, u.type, u.data, u.metadata, s.created_at
+        from s, rows from (unnest(${sql.param(uuidArray(item.events))}::text[]), unnest(${sql.param(types)}::text[]),
+                           jsonb_array_elements(${sql.param(jsonArray(item.events, 'dataJson'))}::jsonb),
+                           jsonb_array_elements(${sql.param(jsonArray(item.events, 'metadataJson'))}::jsonb))
+                with ordinality as u(id, type, data, metadata, ord)
+       order by u.ord
+      returning ${returned}
+    )${withWrites(writes)}
+    select 1 as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
+           (select array_agg(appended.global_position order by appended.global_position) from appended) as positions,
+           round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
+      from s`;
+  const query = dialect.sqlToQuery(statement);
+  return { text: query.sql, params: query.params };
+}
+
+/**
+ * The writes as one statement after their append, in its transaction: `appended` holds the events at
+ * these global positions.
+ */
+export function writesAfterAppend(schema: string, positions: readonly number[], writes: readonly SQL[]): RenderedStatement {
+  const events = sql.raw(`${quoteIdentifier(schema)}.events`);
+  const columns = sql.raw(APPENDED_COLUMNS.map((column) => `e.${column}`).join(', '));
+  const statement = sql`with appended as (
+      select ${columns} from ${events} e where e.global_position = any(${sql.param(positions.map(String))}::bigint[])
+    )${withWrites(writes)}
+    select 1 as done`;
+  const query = dialect.sqlToQuery(statement);
+  return { text: query.sql, params: query.params };
+}
+
+/** The statement failed because the stream it was to create exists (in this store's schema). */
+export function isStreamExistsError(error: unknown, schema: string): boolean {
+  const e = error as { code?: unknown; constraint?: unknown; schema?: unknown; message?: unknown } | null;
+  if (typeof e !== 'object' || e === null || e.code !== '23505') return false;
+  // PGlite's errors may lack the schema field; the constraint name is enough there.
+  if (e.schema !== undefined && e.schema !== schema) return false;
+  return e.constraint === 'streams_pkey' || (e.constraint === undefined && typeof e.message === 'string' && e.message.includes('"streams_pkey"'));
+}
