@@ -24,6 +24,7 @@ import { createMetricsRegistry, registerGatewayCounters, type GatewayCounters, t
 import { gatewayProjections, readModelTables, type GatewayProjections, type ReadModelTables } from './projections';
 import { createOccupancyQueries, type OccupancyQueries } from './read-models/occupancy-queries';
 import { createReservationQueries } from './read-models/reservation-queries';
+import { inlineCreate } from './read-models/reservations';
 
 /** The relay's name: its checkpoint and lease. One active relay per name across processes. */
 export const RELAY_NAME = 'gateway-domain-events';
@@ -109,6 +110,7 @@ async function assemble(config: GatewayConfig, database: OpenedDatabase, options
     db,
     domain: reservationDomain,
     inline: inlineProjections([...projections.inline], { logger: logger.child({ component: 'inline-projections' }) }),
+    inlineCreate: inlineCreate(projections.reservations),
     queries,
     idempotency: createIdempotencyStore(config.gatewaySchema),
     counters,

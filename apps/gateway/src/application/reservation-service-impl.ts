@@ -7,13 +7,16 @@ import {
   isConcurrencyError,
   isDomainError,
   type AggregateRepository,
+  type AppendOptions,
   type AppendResult,
+  type NewEvent,
   type EventStore,
   type SnapshotStore,
   type TransactionScope,
 } from '@eventfold/core';
 import type { ReservationCreatedData, ReservationEvent } from '@eventfold/shared-schema/reservation';
 import type { RecordedEvent } from '@eventfold/shared-schema';
+import type { SQL } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { GatewayDatabase } from '../db/database';
 import {
@@ -26,12 +29,13 @@ import {
   VersionNotFoundError,
   findCause,
   isRoomUnavailableError,
+  RoomUnavailableError,
 } from '../errors';
 import { toProblem } from '../http/problem';
 import type { ReservationView } from '../http/schemas';
 import type { GatewayCounters } from '../metrics';
 import type { ReservationQueries } from '../read-models/reservation-queries';
-import { viewOfCreated } from '../read-models/reservations';
+import { viewOfCreated, type InlineCreate } from '../read-models/reservations';
 import { requestFingerprint, type IdempotencyStore, type StoredResponse } from './idempotency';
 import type { ReservationDomain } from './reservation-domain';
 import type { CommandContext, ReservationService, StoredOutcome } from './reservation-service';
@@ -39,8 +43,12 @@ import type { CommandContext, ReservationService, StoredOutcome } from './reserv
 /** Runs inside the append's transaction: the inline projections (reservations, room nights). */
 export type InlineProjections = (result: AppendResult, scope: TransactionScope) => Promise<void>;
 
-/** A store whose transaction scope also carries the Drizzle transaction (store-postgres does). */
+/**
+ * A store whose transaction scope also carries the Drizzle transaction, and whose appends take
+ * writes that commit with them (`alongside`): store-postgres.
+ */
 export interface TransactionalStore extends EventStore {
+  append(streamId: string, events: readonly NewEvent[], options?: AppendOptions & { readonly alongside?: readonly SQL[] }): Promise<AppendResult>;
   withTransaction<T>(fn: (scope: TransactionScope & { readonly tx: unknown }) => Promise<T>): Promise<T>;
 }
 
@@ -49,6 +57,11 @@ export interface ReservationServiceOptions<TState, TCommand> {
   readonly db: GatewayDatabase;
   readonly domain: ReservationDomain<TState, TCommand>;
   readonly inline: InlineProjections;
+  /**
+   * The inline projections of a new reservation as writes in the create's own statement: a create
+   * without an Idempotency-Key is then one round trip. Without it, creates run `inline` in a transaction.
+   */
+  readonly inlineCreate?: InlineCreate | undefined;
   readonly queries: ReservationQueries;
   readonly idempotency: IdempotencyStore;
   readonly counters: GatewayCounters;
@@ -176,14 +189,47 @@ export function createReservationService<TState, TCommand>(
     try {
       result = await repo.save(reservationId, events, { expectedVersion: 'no_stream', metadata: metadataOf(context) });
     } catch (error) {
-      if (!isConcurrencyError(error)) throw error;
-      throw new DomainError(
-        'RESERVATION_ALREADY_EXISTS',
-        `Reservation ${reservationId} already exists; create it once, or leave reservationId out to get a new one.`,
-        { reservationId },
-      );
+      throw isConcurrencyError(error) ? alreadyExists(reservationId) : error;
     }
     await project?.(result);
+    recordAppend(result.events.length);
+    return viewOfCreated(result.events[0] as RecordedEvent<'ReservationCreated', ReservationCreatedData>);
+  };
+
+  const alreadyExists = (reservationId: string) =>
+    new DomainError(
+      'RESERVATION_ALREADY_EXISTS',
+      `Reservation ${reservationId} already exists; create it once, or leave reservationId out to get a new one.`,
+      { reservationId },
+    );
+
+  /**
+   * createStream in one statement: the append and the inline projections' writes (read-model row,
+   * nights) commit together or not at all, in one round trip. A night held by another reservation
+   * fails the statement, and nothing is written.
+   */
+  const createInOneStatement = async (
+    inlineCreate: InlineCreate,
+    reservationId: string,
+    command: TCommand,
+    context: CommandContext,
+  ): Promise<ReservationView> => {
+    const [created, ...more] = decideEvents(aggregate, command, aggregate.initialState);
+    if (created?.type !== 'ReservationCreated' || more.length > 0) {
+      return createStream(repository, reservationId, command, context);
+    }
+    const data = created.data as ReservationCreatedData;
+    let result: AppendResult;
+    try {
+      result = await store.append(repository.streamIdOf(reservationId), [{ type: created.type, data, metadata: metadataOf(context) }], {
+        expectedVersion: 'no_stream',
+        streamType: aggregate.type,
+        alongside: inlineCreate.writes(data),
+      });
+    } catch (error) {
+      if (inlineCreate.isRoomTaken(error)) throw new RoomUnavailableError(data.roomId, data.checkInDate, data.nights, { cause: error });
+      throw isConcurrencyError(error) ? alreadyExists(reservationId) : error;
+    }
     recordAppend(result.events.length);
     return viewOfCreated(result.events[0] as RecordedEvent<'ReservationCreated', ReservationCreatedData>);
   };
@@ -200,7 +246,11 @@ export function createReservationService<TState, TCommand>(
       const key = context.idempotencyKey;
       if (key === undefined) {
         try {
-          const view = await createStream(repository, reservationId, domain.create(reservationId, command), context);
+          const decided = domain.create(reservationId, command);
+          const view =
+            options.inlineCreate === undefined
+              ? await createStream(repository, reservationId, decided, context)
+              : await createInOneStatement(options.inlineCreate, reservationId, decided, context);
           return { statusCode: 201, body: view, replayed: false };
         } catch (error) {
           recordRefusal(error);

@@ -1,11 +1,11 @@
-import { defineProjection } from '@eventfold/projector';
+import { defineProjection, projectionTableName, type Projection } from '@eventfold/projector';
 import type { RecordedEvent } from '@eventfold/core';
 import type { ReservationCreatedData, ReservationEvent } from '@eventfold/shared-schema/reservation';
 import type { ReservationView } from '../http/schemas';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { date, integer, pgSchema, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import { checkOutDate } from '../domain/reservation';
-import { holdNights, releaseNights, setupRoomNights } from './room-nights';
+import { holdNewNights, holdNights, isNightTaken, releaseNights, setupRoomNights } from './room-nights';
 
 export const RESERVATIONS_PROJECTION = 'reservations';
 
@@ -53,16 +53,11 @@ export function reservationsProjection(schema: string) {
     },
     handlers: {
       ReservationCreated: async (event, ctx) => {
-        const d = event.data;
-        const at = event.occurredAt.toISOString();
+        const at = sql`${event.occurredAt.toISOString()}::timestamptz`;
         await holdNights(
           ctx,
-          d,
-          sql`insert into ${ctx.table('reservations')}
-            (id, guest_id, guest_name, room_id, check_in_date, check_out_date, nights, status, version, created_at, updated_at)
-            values (${d.reservationId}, ${d.guestId}, ${d.guestName}, ${d.roomId}, ${d.checkInDate},
-                    ${checkOutDate(d.checkInDate, d.nights)}, ${d.nights}, 'PENDING', ${event.version}, ${at}, ${at})
-            on conflict (id) do nothing`,
+          event.data,
+          sql`${insertCreated(ctx.table('reservations'), event.data, { version: sql`${event.version}::int`, at })} on conflict (id) do nothing`,
         );
       },
       ReservationConfirmed: async (event, ctx) => {
@@ -99,6 +94,46 @@ export function reservationsProjection(schema: string) {
       },
     },
   });
+}
+
+/** The read-model row of a new reservation; `version` and `at` come from the event (values, or columns of `from`). */
+function insertCreated(table: SQL, d: ReservationCreatedData, source: { version: SQL; at: SQL; from?: SQL }): SQL {
+  return sql`insert into ${table}
+      (id, guest_id, guest_name, room_id, check_in_date, check_out_date, nights, status, version, created_at, updated_at)
+    select ${d.reservationId}::uuid, ${d.guestId}::uuid, ${d.guestName}::text, ${d.roomId}::uuid, ${d.checkInDate}::date,
+           ${checkOutDate(d.checkInDate, d.nights)}::date, ${d.nights}::int, 'PENDING', ${source.version}, ${source.at}, ${source.at}
+    ${source.from ?? sql``}`;
+}
+
+/**
+ * The `reservations` inline projection of a new reservation as writes that run in the create's own
+ * statement (store-postgres `alongside`): the read-model row, from the appended event, and the
+ * nights of the double-booking guard. This is what the projection's ReservationCreated handler
+ * writes, in one round trip instead of a transaction of four.
+ */
+export interface InlineCreate {
+  writes(data: ReservationCreatedData): readonly SQL[];
+  /** The error `writes` fail with when another reservation holds one of the nights. */
+  isRoomTaken(error: unknown): boolean;
+}
+
+export function inlineCreate(projection: Projection): InlineCreate {
+  const table = (logical: string) =>
+    sql`${sql.identifier(projection.schema)}.${sql.identifier(projectionTableName(projection, logical))}`;
+  const reservations = table('reservations');
+  const roomNights = table('room_nights');
+  const roomNightsName = projectionTableName(projection, 'room_nights');
+  return {
+    writes: (data) => [
+      insertCreated(reservations, data, {
+        version: sql`a.version`,
+        at: sql`a.occurred_at`,
+        from: sql`from appended a where a.type = 'ReservationCreated'`,
+      }),
+      holdNewNights(roomNights, data),
+    ],
+    isRoomTaken: (error) => isNightTaken(error, roomNightsName),
+  };
 }
 
 /** Drizzle definition of one physical version of the `reservations` table, for queries. */

@@ -37,7 +37,7 @@ export async function setupRoomNights(ctx: ProjectionContext): Promise<void> {
  */
 export async function holdNights(ctx: ProjectionContext, stay: Stay, alongside?: SQL): Promise<void> {
   const table = ctx.table('room_nights');
-  const rows = occupiedNights(stay.checkInDate, stay.nights).map((night) => sql`(${stay.roomId}, ${night}, ${stay.reservationId})`);
+  const rows = nightRows(stay);
   // A night held by another reservation is skipped by the conditional update, so fewer rows come
   // back than nights asked for. A concurrent insert of the same night waits for the other
   // transaction first: that is what makes simultaneous requests give exactly one success.
@@ -49,6 +49,29 @@ export async function holdNights(ctx: ProjectionContext, stay: Stay, alongside?:
     returning night`);
   const held = (result as { rows?: unknown[] }).rows?.length ?? 0;
   if (held < stay.nights) throw new RoomUnavailableError(stay.roomId, stay.checkInDate, stay.nights);
+}
+
+/** The stay's `(room_id, night, reservation_id)` rows, for a VALUES list. */
+function nightRows(stay: Stay): SQL[] {
+  return occupiedNights(stay.checkInDate, stay.nights).map((night) => sql`(${stay.roomId}::uuid, ${night}::date, ${stay.reservationId}::uuid)`);
+}
+
+/**
+ * Takes a new reservation's nights as a write beside its append (store-postgres `alongside`): a
+ * plain insert, so a night another reservation holds fails the whole statement with a unique
+ * violation of the table's primary key (see {@link isNightTaken}), and nothing of the create is
+ * written. A concurrent insert of the same night waits for the other transaction first.
+ */
+export function holdNewNights(table: SQL, stay: Stay): SQL {
+  return sql`insert into ${table} (room_id, night, reservation_id) values ${sql.join(nightRows(stay), sql`, `)}`;
+}
+
+/** The error {@link holdNewNights} fails with when a night is taken (`tableName`: the physical room_nights table). */
+export function isNightTaken(error: unknown, tableName: string): boolean {
+  const e = error as { code?: unknown; constraint?: unknown; message?: unknown } | null;
+  if (typeof e !== 'object' || e === null || e.code !== '23505') return false;
+  const constraint = `${tableName}_pkey`;
+  return e.constraint === constraint || (typeof e.message === 'string' && e.message.includes(`"${constraint}"`));
 }
 
 /** Frees every night of a reservation; resolves the room it held (undefined when it held none). */
