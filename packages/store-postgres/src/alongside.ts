@@ -2,6 +2,7 @@ import { InvalidArgumentError, type PreparedAppend } from '@eventfold/core';
 import { is, sql, SQL } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { jsonArray, uuidArray } from './append';
+import { preparedStatement, type Statement } from './driver';
 import { quoteIdentifier } from './schema-name';
 
 /**
@@ -35,8 +36,29 @@ export function parseAlongside(value: unknown): readonly SQL[] {
 }
 
 export interface RenderedStatement {
-  readonly text: string;
+  /** Prepared (named) while fewer than {@link MAX_PREPARED_TEXTS} distinct texts were seen; else plain text. */
+  readonly statement: Statement | string;
   readonly params: unknown[];
+}
+
+/**
+ * Distinct statement texts prepared per process. Writes whose SQL text stays the same from call to
+ * call (lists passed as one array parameter, not as a VALUES list per item) are planned once per
+ * connection: server-side that doubles the rate of a create with writes (measured with pgbench).
+ * Texts past this many run unprepared, so a caller whose text varies without bound cannot make
+ * every connection hold ever more prepared statements.
+ */
+export const MAX_PREPARED_TEXTS = 256;
+const prepared = new Map<string, Statement>();
+
+function rendered(statement: SQL): RenderedStatement {
+  const query = dialect.sqlToQuery(statement);
+  let named = prepared.get(query.sql);
+  if (named === undefined && prepared.size < MAX_PREPARED_TEXTS) {
+    named = preparedStatement(query.sql);
+    prepared.set(query.sql, named);
+  }
+  return { statement: named ?? query.sql, params: query.params };
 }
 
 function withWrites(writes: readonly SQL[]): SQL {
@@ -76,8 +98,7 @@ export function createStreamWithWrites(schema: string, item: PreparedAppend, wri
            (select array_agg(appended.global_position order by appended.global_position) from appended) as positions,
            round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
       from s`;
-  const query = dialect.sqlToQuery(statement);
-  return { text: query.sql, params: query.params };
+  return rendered(statement);
 }
 
 /**
@@ -91,8 +112,7 @@ export function writesAfterAppend(schema: string, positions: readonly number[], 
       select ${columns} from ${events} e where e.global_position = any(${sql.param(positions.map(String))}::bigint[])
     )${withWrites(writes)}
     select 1 as done`;
-  const query = dialect.sqlToQuery(statement);
-  return { text: query.sql, params: query.params };
+  return rendered(statement);
 }
 
 /** The statement failed because the stream it was to create exists (in this store's schema). */

@@ -307,7 +307,7 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     if (!this.client.inTransaction && createsStream(prepared.expectedVersion)) {
       const statement = createStreamWithWrites(schema, prepared, writes);
       try {
-        const [row] = await this.client.query<AppendRow>(statement.text, statement.params);
+        const [row] = await this.client.query<AppendRow>(statement.statement, statement.params);
         if (row === undefined) throw new Error('the create statement returned no row');
         this.#committed();
         return appendedResult(prepared, row);
@@ -325,7 +325,7 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     if (result.idempotent) return result;
     const positions = result.events.map((event) => event.globalPosition);
     const statement = writesAfterAppend(this.shared.schema, positions, writes);
-    await this.client.query(statement.text, statement.params);
+    await this.client.query(statement.statement, statement.params);
     return result;
   }
 

@@ -63,7 +63,11 @@ function nightRows(stay: Stay): SQL[] {
  * written. A concurrent insert of the same night waits for the other transaction first.
  */
 export function holdNewNights(table: SQL, stay: Stay): SQL {
-  return sql`insert into ${table} (room_id, night, reservation_id) values ${sql.join(nightRows(stay), sql`, `)}`;
+  // The nights go as one array parameter: the statement's text is the same for every stay, so the
+  // store prepares it once per connection.
+  const nights = sql.param(occupiedNights(stay.checkInDate, stay.nights));
+  return sql`insert into ${table} (room_id, night, reservation_id)
+    select ${stay.roomId}::uuid, night, ${stay.reservationId}::uuid from unnest(${nights}::date[]) as night`;
 }
 
 /** The error {@link holdNewNights} fails with when a night is taken (`tableName`: the physical room_nights table). */
