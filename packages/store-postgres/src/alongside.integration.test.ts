@@ -26,10 +26,10 @@ interface OrderRow {
 }
 
 /** The same cases on node-postgres (real server) and on PGlite. */
-function alongsideCases(name: string, db: EventfoldDatabase | undefined, dispose: () => Promise<void>) {
+function alongsideCases(name: string, db: EventfoldDatabase | undefined, dispose: () => Promise<void>, coalesce = false) {
   describe.skipIf(db === undefined)(`alongside writes (${name})`, () => {
     if (db === undefined) return;
-    const store = createPostgresEventStore({ db, notify: false });
+    const store = createPostgresEventStore({ db, notify: false, coalesce });
 
     beforeAll(async () => {
       await queryRows(db, `create table if not exists orders (id text primary key, version int not null, position bigint not null,
@@ -175,8 +175,47 @@ function alongsideCases(name: string, db: EventfoldDatabase | undefined, dispose
       const streams = await queryRows<{ n: number }>(db, sql`select count(*)::int as n from eventfold.streams where id = any(${sql.param(ids)}::text[])`);
       expect(streams[0]?.n).toBe(1);
     });
+
+    it('concurrent creates each get their own result, and each write sees only its own append', async () => {
+      const ids = Array.from({ length: 12 }, () => `order-${randomUUID()}`);
+      const results = await Promise.all(
+        ids.map((id, n) =>
+          store.append(id, [{ type: 'Placed', data: { n } }, { type: 'Priced', data: { n } }], {
+            expectedVersion: 'no_stream',
+            alongside: [
+              // One row per order: two would mean the write saw another append's events.
+              sql`insert into orders (id, version, position, placed_at, total)
+                  select a.stream_id, max(a.version), max(a.global_position), min(a.occurred_at), count(*) * 100 + ${n}::int
+                    from appended a group by a.stream_id`,
+              useCoupon(`C-${id}`),
+            ],
+          }),
+        ),
+      );
+      for (const [n, id] of ids.entries()) {
+        const result = results[n]!;
+        expect(result).toMatchObject({ streamId: id, nextExpectedVersion: 2, idempotent: false });
+        expect(result.events.map((event) => event.version)).toEqual([1, 2]);
+        expect(await order(id)).toEqual({
+          id,
+          version: 2,
+          position: String(result.events[1]!.globalPosition),
+          placed_at_ms: String(result.events[0]!.occurredAt.getTime()),
+          total: 200 + n,
+        });
+      }
+      const [row] = await queryRows<{ n: number }>(
+        db,
+        sql`select count(distinct transaction_id)::int as n from eventfold.events where stream_id = any(${sql.param(ids)}::text[])`,
+      );
+      // Coalesced, the creates share a few commits; alone, each has its own.
+      if (coalesce) expect(row?.n).toBeLessThanOrEqual(3);
+      else expect(row?.n).toBe(ids.length);
+    });
   });
 }
 
-alongsideCases('node-postgres', server?.db, async () => server?.dispose());
+// Both server suites share one database; the last one drops it.
+alongsideCases('node-postgres', server?.db, async () => undefined);
+alongsideCases('node-postgres, coalesced', server?.db, async () => server?.dispose(), true);
 alongsideCases('PGlite', pglite.db, () => pglite.dispose());

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type PreparedAppend } from '@eventfold/core';
-import { is, sql, SQL } from 'drizzle-orm';
+import { is, sql, SQL, StringChunk } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { jsonArray, uuidArray } from './append';
 import { preparedStatement, type Statement } from './driver';
@@ -112,6 +112,100 @@ export function writesAfterAppend(schema: string, positions: readonly number[], 
       select ${columns} from ${events} e where e.global_position = any(${sql.param(positions.map(String))}::bigint[])
     )${withWrites(writes)}
     select 1 as done`;
+  return rendered(statement);
+}
+
+/** One create with writes, as the coalescer holds it. */
+export interface CreateWithWrites {
+  readonly prepared: PreparedAppend;
+  readonly writes: readonly SQL[];
+}
+
+/**
+ * True when every write can be scoped to its own append inside a batch: each becomes
+ * `with appended as (...) <write>`, which a write that starts with its own WITH cannot follow.
+ * (Were this wrong, the batch statement would fail to parse, and each append run alone.)
+ */
+export function batchable(writes: readonly SQL[]): boolean {
+  return writes.every((write) => !startsWithWith(write));
+}
+
+function startsWithWith(write: SQL): boolean {
+  for (const chunk of write.queryChunks) {
+    if (is(chunk, StringChunk)) {
+      const text = chunk.value.join('');
+      if (text.trim() === '') continue;
+      return /^\s*with\b/i.test(text);
+    }
+    if (is(chunk, SQL)) return startsWithWith(chunk);
+    return false;
+  }
+  return false;
+}
+
+/**
+ * Creates with writes, as one statement: the stream rows (plain inserts, in id order), every
+ * event, and each append's writes with `appended` holding only that append's events. Any failure
+ * (a stream that exists, a used event id, a write refused) fails the whole statement and writes
+ * nothing; the caller then runs each append alone, so each gets its own outcome. One row per item,
+ * as createStreams returns them.
+ */
+export function createStreamsWithWrites(schema: string, items: readonly CreateWithWrites[]): RenderedStatement {
+  const s = sql.raw(quoteIdentifier(schema));
+  const events = sql.raw(`${quoteIdentifier(schema)}.events`);
+  const returned = sql.raw(APPENDED_COLUMNS.map((column) => `${quoteIdentifier(schema)}.events.${column}`).join(', '));
+  const columns = sql.raw(APPENDED_COLUMNS.map((column) => `b.${column}`).join(', '));
+  const streamIds: string[] = [];
+  const streamTypes: string[] = [];
+  const counts: number[] = [];
+  const types: string[] = [];
+  const itemOfEvent: number[] = [];
+  const versions: number[] = [];
+  const all: PreparedAppend['events'][number][] = [];
+  const scoped: SQL[] = [];
+  items.forEach(({ prepared, writes }, index) => {
+    streamIds.push(prepared.streamId);
+    streamTypes.push(prepared.streamType);
+    counts.push(prepared.events.length);
+    prepared.events.forEach((event, position) => {
+      types.push(event.type);
+      itemOfEvent.push(index + 1);
+      versions.push(position + 1);
+      all.push(event);
+    });
+    writes.forEach((write, n) => {
+      scoped.push(sql`, ${sql.raw(`eventfold_alongside_${index + 1}_${n + 1}`)} as (
+        with appended as (select ${columns} from eventfold_batch b where b.stream_id = ${prepared.streamId}::text) ${write})`);
+    });
+  });
+  const statement = sql`with input as (
+      select i.stream_id, i.stream_type, i.count, i.item
+        from unnest(${sql.param(streamIds)}::text[], ${sql.param(streamTypes)}::text[], ${sql.param(counts)}::int[])
+               with ordinality as i(stream_id, stream_type, count, item)
+    ), s as (
+      insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
+      select input.stream_id, input.stream_type, input.count, date_trunc('milliseconds', now()),
+             date_trunc('milliseconds', now()), pg_current_xact_id()
+        from input order by input.stream_id
+      returning st.id, st.type, st.version, st.created_at
+    ), eventfold_batch as (
+      insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
+      select s.id, s.type, e.version, e.id::uuid, e.type, e.data, e.metadata, s.created_at
+        from rows from (unnest(${sql.param(uuidArray(all))}::text[]), unnest(${sql.param(types)}::text[]),
+                        jsonb_array_elements(${sql.param(jsonArray(all, 'dataJson'))}::jsonb),
+                        jsonb_array_elements(${sql.param(jsonArray(all, 'metadataJson'))}::jsonb),
+                        unnest(${sql.param(itemOfEvent)}::int[]), unnest(${sql.param(versions)}::int[]))
+               with ordinality as e(id, type, data, metadata, item, version, ord)
+        join input on input.item = e.item
+        join s on s.id = input.stream_id
+       order by e.ord
+      returning ${returned}
+    )${sql.join(scoped, sql``)}
+    select input.item::integer as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
+           (select array_agg(b.global_position order by b.version) from eventfold_batch b where b.stream_id = s.id) as positions,
+           round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
+      from input join s on s.id = input.stream_id
+     order by input.item`;
   return rendered(statement);
 }
 

@@ -35,7 +35,16 @@ import {
   refusedResult,
   type AppendRow,
 } from './append';
-import { createStreamWithWrites, isStreamExistsError, parseAlongside, writesAfterAppend, type AlongsideWrites } from './alongside';
+import {
+  batchable,
+  createStreamWithWrites,
+  createStreamsWithWrites,
+  isStreamExistsError,
+  parseAlongside,
+  writesAfterAppend,
+  type AlongsideWrites,
+  type CreateWithWrites,
+} from './alongside';
 import { Coalescer, parseCoalesceOptions, type CoalesceOptions } from './coalescer';
 import type { SQL } from 'drizzle-orm';
 import { sqlClientOf, type EventfoldDatabase, type SqlClient, type TransactionOf } from './driver';
@@ -240,6 +249,8 @@ export function createPostgresEventStore<TDb extends EventfoldDatabase>(
 
 class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<TDb> {
   readonly #coalescer: Coalescer<PreparedAppend, AppendRow> | undefined;
+  /** Creates with `alongside` writes, merged into one statement (and one commit) per batch. */
+  readonly #createCoalescer: Coalescer<CreateWithWrites, AppendResult> | undefined;
 
   constructor(
     private readonly shared: StoreShared,
@@ -259,6 +270,18 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
               keyOf: (item) => item.streamId,
               runBatch: (items) => this.#runAppendStatement(items),
               runOne: (item) => this.#appendAlone(item),
+            },
+            shared.logger,
+          );
+    this.#createCoalescer =
+      coalesce === undefined
+        ? undefined
+        : new Coalescer<CreateWithWrites, AppendResult>(
+            coalesce,
+            {
+              keyOf: (item) => item.prepared.streamId,
+              runBatch: (items) => this.#createStreamsWithWrites(items),
+              runOne: (item) => this.#appendWithWritesAlone(item.prepared, item.writes),
             },
             shared.logger,
           );
@@ -303,6 +326,25 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
    * conflict or recognises the retry.
    */
   async #appendWithWrites(prepared: PreparedAppend, writes: readonly SQL[]): Promise<AppendResult> {
+    if (this.#createCoalescer !== undefined && createsStream(prepared.expectedVersion) && batchable(writes)) {
+      return this.#createCoalescer.submit({ prepared, writes });
+    }
+    return this.#appendWithWritesAlone(prepared, writes);
+  }
+
+  /**
+   * A batch of creates with writes as one statement. When it fails (a stream exists, an id is used,
+   * a write is refused), nothing of it was written, and the coalescer runs each append alone.
+   */
+  async #createStreamsWithWrites(items: readonly CreateWithWrites[]): Promise<readonly AppendResult[]> {
+    const statement = createStreamsWithWrites(this.shared.schema, items);
+    const rows = await this.client.query<AppendRow>(statement.statement, statement.params);
+    if (rows.length !== items.length) throw new Error(`a batch of ${items.length} creates returned ${rows.length} rows`);
+    this.#committed();
+    return items.map((item, index) => appendedResult(item.prepared, rows[index] as AppendRow));
+  }
+
+  async #appendWithWritesAlone(prepared: PreparedAppend, writes: readonly SQL[]): Promise<AppendResult> {
     const { schema } = this.shared;
     if (!this.client.inTransaction && createsStream(prepared.expectedVersion)) {
       const statement = createStreamWithWrites(schema, prepared, writes);
@@ -625,7 +667,7 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
 
   async close(): Promise<void> {
     if (!this.root || this.shared.closed) return;
-    await this.#coalescer?.drain();
+    await Promise.all([this.#coalescer?.drain(), this.#createCoalescer?.drain()]);
     this.shared.closed = true;
     await this.shared.signal.close();
   }
