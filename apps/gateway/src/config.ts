@@ -50,6 +50,7 @@ const EnvironmentSchema = z.object({
     .default('domain_events'),
   RELAY_IN_SERVE: boolean.default(true),
   PROJECTOR_IN_SERVE: boolean.default(true),
+  COALESCE_APPENDS: boolean.default(true),
   SNAPSHOT_EVERY: integer(0, 100_000).default(50),
   IDEMPOTENCY_TTL_HOURS: integer(1, 24 * 365).default(24),
 });
@@ -75,6 +76,11 @@ export interface GatewayConfig {
   readonly relayInServe: boolean;
   /** Run the async projections inside `serve`. */
   readonly projectorInServe: boolean;
+  /**
+   * Merge concurrent appends into one statement and one commit (store-postgres `coalesce`): under
+   * load, creates from many requests share a round trip. Each request still gets its own outcome.
+   */
+  readonly coalesceAppends: boolean;
   /** Take an aggregate snapshot every N events (0 = never). */
   readonly snapshotEvery: number;
   readonly idempotencyTtlHours: number;
@@ -134,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     relayExchange: e.RELAY_EXCHANGE,
     relayInServe: e.RELAY_IN_SERVE,
     projectorInServe: e.PROJECTOR_IN_SERVE,
+    coalesceAppends: e.COALESCE_APPENDS,
     snapshotEvery: e.SNAPSHOT_EVERY,
     idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,
   };

@@ -99,6 +99,7 @@ async function assemble(config: GatewayConfig, database: OpenedDatabase, options
     db,
     schema: config.eventStoreSchema,
     catalog: reservationEvents,
+    coalesce: config.coalesceAppends,
     logger: logger.child({ component: 'event-store' }),
   });
   const metrics = createMetricsRegistry();
