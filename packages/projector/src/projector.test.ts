@@ -97,6 +97,42 @@ describe('createProjector on store-memory', () => {
     expect(stored?.checkpoint.position).toBe(await store.headPosition());
   });
 
+  it('with batchWindowMs, live events written during the window arrive as one batch', async () => {
+    const batchesWith = async (batchWindowMs: number): Promise<number[]> => {
+      store = createMemoryEventStore();
+      checkpoints = createMemoryCheckpointStore();
+      const sizes: number[] = [];
+      const projector = make({ projections: [tallyProjection(new Totals())], batchWindowMs, onBatch: (batch) => sizes.push(batch.events.length) });
+      await projector.start();
+      const first = new Promise<void>((resolve) => {
+        const check = setInterval(() => {
+          if (sizes.length > 0) {
+            clearInterval(check);
+            resolve();
+          }
+        }, 1);
+      });
+      await appendAmounts(store, 'tally-a', [1]);
+      await first; // the runner is now right after a live batch
+      for (const amount of [2, 3, 4]) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await appendAmounts(store, 'tally-a', [amount]);
+      }
+      await projector.whenCaughtUp({ timeoutMs: 5000 });
+      await projector.stop();
+      return sizes;
+    };
+    // The projection only wants the Added event of each append (not its Noise).
+    expect(await batchesWith(400)).toEqual([1, 3]);
+    expect(await batchesWith(0)).toEqual([1, 1, 1, 1]);
+  });
+
+  it('refuses a batchWindowMs that is not a whole number of ms from 0 to 60000', () => {
+    for (const batchWindowMs of [-1, 1.5, 60_001]) {
+      expect(() => make({ projections: [tallyProjection(new Totals())], batchWindowMs })).toThrow(/batchWindowMs/);
+    }
+  });
+
   it('resumes from its checkpoint after a restart without applying anything twice', async () => {
     const totals = new Totals();
     await appendAmounts(store, 'tally-a', [1, 2]);

@@ -39,6 +39,12 @@ export interface ProjectorOptions {
   readonly leaseTtlMs?: number;
   /** Longest wait between two reads when no notification arrives. Default 1000. */
   readonly pollIntervalMs?: number;
+  /**
+   * Under steady traffic, wait this long after a live batch before reading the next one, so the
+   * events written meanwhile arrive as one batch: fewer reads and transactions per event, at most
+   * this much more lag. Default 0 (read again at once). Rebuilds and catching up never wait.
+   */
+  readonly batchWindowMs?: number;
   /** This process's id in the lease table. Default `<host>:<pid>:<random>`. */
   readonly ownerId?: string;
   /** Create the projector's own tables on start (idempotent). Default true. */
@@ -87,6 +93,7 @@ export function createProjector(options: ProjectorOptions): Projector {
         onPoisonEvent: settings.onPoisonEvent,
         leaseTtlMs: settings.leaseTtlMs,
         pollIntervalMs: settings.pollIntervalMs,
+        batchWindowMs: settings.batchWindowMs,
         ownerId: settings.ownerId,
         logger: settings.logger,
         onProgress: options.onProgress,
@@ -132,6 +139,7 @@ interface ProjectorSettings {
   readonly onPoisonEvent: PoisonEventPolicy;
   readonly leaseTtlMs: number;
   readonly pollIntervalMs: number;
+  readonly batchWindowMs: number;
   readonly ownerId: string;
   readonly logger: ProjectorLogger;
 }
@@ -158,6 +166,7 @@ function validateOptions(options: ProjectorOptions): ProjectorSettings {
   }
   const leaseTtlMs = integerOption('leaseTtlMs', options.leaseTtlMs, 10_000, 100, 3_600_000);
   const pollIntervalMs = integerOption('pollIntervalMs', options.pollIntervalMs, 1000, 10, 3_600_000);
+  const batchWindowMs = integerOption('batchWindowMs', options.batchWindowMs, 0, 0, 60_000);
   const ownerId = options.ownerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   if (typeof ownerId !== 'string' || ownerId.length === 0 || ownerId.length > 200) {
     throw new InvalidProjectorOptionError('ownerId', ownerId, 'use a string of 1 to 200 characters');
@@ -173,6 +182,7 @@ function validateOptions(options: ProjectorOptions): ProjectorSettings {
     onPoisonEvent,
     leaseTtlMs,
     pollIntervalMs,
+    batchWindowMs,
     ownerId,
     logger: options.logger ?? silentLogger,
   };

@@ -74,6 +74,7 @@ export interface RunnerSettings {
   readonly onPoisonEvent: 'park-and-continue' | 'park-and-stop';
   readonly leaseTtlMs: number;
   readonly pollIntervalMs: number;
+  readonly batchWindowMs: number;
   readonly ownerId: string;
   readonly logger: ProjectorLogger;
   readonly onProgress: ProgressListener | undefined;
@@ -455,6 +456,7 @@ export class ProjectionRunner {
       // Under steady traffic more events arrived while this page was written: read again at once,
       // and only wait (for a notification, or the poll interval) once a read finds nothing.
       if (page.events.length === 0) await this.#waitForEvents(signal);
+      else await pause(this.#settings.batchWindowMs, signal);
     }
   }
 
