@@ -51,7 +51,7 @@ import { sqlClientOf, type EventfoldDatabase, type SqlClient, type TransactionOf
 import { FeedOrderConflictError, StoreClosedError } from './errors';
 import { readHorizon, type ReadHorizon } from './horizon';
 import { silentLogger, type Logger } from './logger';
-import { FeedSignal, notificationChannel } from './notifications';
+import { FeedSignal, NOTIFY_INTERVAL_MS, notificationChannel } from './notifications';
 import {
   DEFAULT_STREAM_PAGE_SIZE,
   pageSize,
@@ -89,6 +89,12 @@ export interface PostgresEventStoreOptions<TDb extends EventfoldDatabase = Event
   readonly coalesce?: boolean | CoalesceOptions;
   /** Send NOTIFY after appends so other processes' readers wake at once. Default true. */
   readonly notify?: boolean;
+  /**
+   * The least time from one NOTIFY to the next, in ms (appends meanwhile share one). Readers in
+   * other processes wake at most this much later; each NOTIFY is a round trip and a small
+   * transaction. Readers in this process are woken at once regardless. Default 3.
+   */
+  readonly notifyIntervalMs?: number;
   /**
    * Longest time `readAll` waits for open transactions ahead of already committed events to end
    * before it returns without them, in ms. Default 250; 0 returns at once. See `horizon()`.
@@ -221,6 +227,10 @@ export function createPostgresEventStore<TDb extends EventfoldDatabase>(
   }
   const notify = options.notify ?? true;
   if (typeof notify !== 'boolean') throw new InvalidArgumentError(`Invalid notify ${String(notify)}: use true or false.`);
+  const notifyIntervalMs = options.notifyIntervalMs ?? NOTIFY_INTERVAL_MS;
+  if (typeof notifyIntervalMs !== 'number' || !Number.isSafeInteger(notifyIntervalMs) || notifyIntervalMs < 0 || notifyIntervalMs > 60_000) {
+    throw new InvalidArgumentError(`Invalid notifyIntervalMs ${String(notifyIntervalMs)}: use an integer number of ms from 0 to 60000.`);
+  }
   const settleMs = options.settleMs ?? DEFAULT_SETTLE_MS;
   if (typeof settleMs !== 'number' || !Number.isSafeInteger(settleMs) || settleMs < 0 || settleMs > 60_000) {
     throw new InvalidArgumentError(`Invalid settleMs ${String(settleMs)}: use an integer number of ms from 0 to 60000.`);
@@ -240,7 +250,7 @@ export function createPostgresEventStore<TDb extends EventfoldDatabase>(
     channel,
     notify,
     settleMs,
-    signal: new FeedSignal(channel, client.inTransaction ? undefined : client, client.listenSource, logger, notify),
+    signal: new FeedSignal(channel, client.inTransaction ? undefined : client, client.listenSource, logger, notify, notifyIntervalMs),
     closed: false,
   };
   const tracking: CommitTracking = client.inTransaction ? { kind: 'in-transaction' } : { kind: 'autocommit' };

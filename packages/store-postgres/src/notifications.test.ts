@@ -86,4 +86,21 @@ describe('FeedSignal', () => {
     expect(notifies()).toBe(2);
     await signal.close();
   });
+
+  it('keeps a configured interval between notifications', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const { source, statements } = fakeSource();
+    const signal = new FeedSignal('eventfold_events', undefined, source, logger, true, 40);
+    const notifies = (): number => statements.filter((text) => text.includes('pg_notify')).length;
+    signal.committed();
+    await flush();
+    signal.committed();
+    await vi.advanceTimersByTimeAsync(39);
+    await flush();
+    expect(notifies()).toBe(1);
+    await vi.advanceTimersByTimeAsync(1);
+    await flush();
+    expect(notifies()).toBe(2);
+    await signal.close();
+  });
 });

@@ -16,7 +16,7 @@ export function notificationChannel(schema: string): string {
 const RECONNECT_DELAY_MS = 1000;
 
 /**
- * The least time from one NOTIFY to the next. Under steady appends a NOTIFY is always due; without
+ * The least time from one NOTIFY to the next, by default (the store's `notifyIntervalMs`). Under steady appends a NOTIFY is always due; without
  * a gap every round trip of the notify connection would carry one (each also delivered to every
  * listener), which costs a writer process more CPU than its appends. Readers in other processes
  * wake at most this much later.
@@ -68,6 +68,8 @@ export class FeedSignal {
     private readonly logger: Logger,
     /** False: never send NOTIFY (the store's `notify: false`); LISTEN still works. */
     private readonly sendNotifications: boolean,
+    /** The least time from one NOTIFY to the next (the store's `notifyIntervalMs`). */
+    private readonly intervalMs: number = NOTIFY_INTERVAL_MS,
   ) {}
 
   /** Events were committed by this store: wake local waiters and tell other processes. */
@@ -81,10 +83,10 @@ export class FeedSignal {
     this.#scheduleSend();
   }
 
-  /** Sends a NOTIFY now, or NOTIFY_INTERVAL_MS after the last one; commits meanwhile join it. */
+  /** Sends a NOTIFY now, or `intervalMs` after the last one; commits meanwhile join it. */
   #scheduleSend(): void {
     this.#sending = true;
-    const wait = this.#lastSentAt + NOTIFY_INTERVAL_MS - performance.now();
+    const wait = this.#lastSentAt + this.intervalMs - performance.now();
     if (wait <= 0) {
       this.#send();
       return;

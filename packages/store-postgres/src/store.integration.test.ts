@@ -186,6 +186,7 @@ describe('bad input is refused with a typed error before anything is written', (
     expect(isInvalidSchemaNameError(caught)).toBe(true);
     expect(() => createPostgresEventStore({ db, maxEventBytes: 0 })).toThrow(/maxEventBytes/);
     expect(() => createPostgresEventStore({ db, settleMs: -1 })).toThrow(/settleMs/);
+    expect(() => createPostgresEventStore({ db, notifyIntervalMs: 2.5 })).toThrow(/notifyIntervalMs/);
     expect(() => createPostgresEventStore({ db, coalesce: { maxBatch: 0 } })).toThrow(/maxBatch/);
   });
 
