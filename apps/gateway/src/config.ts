@@ -51,6 +51,7 @@ const EnvironmentSchema = z.object({
   RELAY_IN_SERVE: boolean.default(true),
   PROJECTOR_IN_SERVE: boolean.default(true),
   COALESCE_APPENDS: boolean.default(true),
+  NOTIFY_INTERVAL_MS: integer(0, 60_000).default(25),
   PROJECTOR_BATCH_WINDOW_MS: integer(0, 60_000).default(50),
   SNAPSHOT_EVERY: integer(0, 100_000).default(50),
   IDEMPOTENCY_TTL_HOURS: integer(1, 24 * 365).default(24),
@@ -82,6 +83,12 @@ export interface GatewayConfig {
    * load, creates from many requests share a round trip. Each request still gets its own outcome.
    */
   readonly coalesceAppends: boolean;
+  /**
+   * The least time between two NOTIFYs after appends (store-postgres `notifyIntervalMs`): readers in
+   * other processes (`gateway relay`, other workers) wake at most this much later. Readers in this
+   * process wake at once.
+   */
+  readonly notifyIntervalMs: number;
   /**
    * Under steady traffic the async projections wait this long between live batches (projector
    * `batchWindowMs`): fewer reads and transactions per event, at most this much more lag.
@@ -147,6 +154,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     relayInServe: e.RELAY_IN_SERVE,
     projectorInServe: e.PROJECTOR_IN_SERVE,
     coalesceAppends: e.COALESCE_APPENDS,
+    notifyIntervalMs: e.NOTIFY_INTERVAL_MS,
     projectorBatchWindowMs: e.PROJECTOR_BATCH_WINDOW_MS,
     snapshotEvery: e.SNAPSHOT_EVERY,
     idempotencyTtlHours: e.IDEMPOTENCY_TTL_HOURS,

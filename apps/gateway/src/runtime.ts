@@ -100,6 +100,7 @@ async function assemble(config: GatewayConfig, database: OpenedDatabase, options
     schema: config.eventStoreSchema,
     catalog: reservationEvents,
     coalesce: config.coalesceAppends,
+    notifyIntervalMs: config.notifyIntervalMs,
     logger: logger.child({ component: 'event-store' }),
   });
   const metrics = createMetricsRegistry();
