@@ -52,7 +52,7 @@ const EnvironmentSchema = z.object({
   PROJECTOR_IN_SERVE: boolean.default(true),
   COALESCE_APPENDS: boolean.default(true),
   NOTIFY_INTERVAL_MS: integer(0, 60_000).default(25),
-  PROJECTOR_BATCH_WINDOW_MS: integer(0, 60_000).default(50),
+  PROJECTOR_BATCH_WINDOW_MS: integer(0, 60_000).default(100),
   SNAPSHOT_EVERY: integer(0, 100_000).default(50),
   IDEMPOTENCY_TTL_HOURS: integer(1, 24 * 365).default(24),
 });

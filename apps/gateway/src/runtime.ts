@@ -149,6 +149,7 @@ async function assemble(config: GatewayConfig, database: OpenedDatabase, options
       db,
       schema: config.eventStoreSchema,
       projections: [...(projectorOptions.projections ?? projections.async)],
+      batchWindowMs: config.projectorBatchWindowMs,
       logger: logger.child({ component: 'projector' }),
       ...(projectorOptions.onProgress === undefined ? {} : { onProgress: projectorOptions.onProgress }),
     });
