@@ -218,7 +218,7 @@ export function createReservationService<TState, TCommand>(
     if (created?.type !== 'ReservationCreated' || more.length > 0) {
       return createStream(repository, reservationId, command, context);
     }
-    const data = created.data as ReservationCreatedData;
+    const { data } = created;
     let result: AppendResult;
     try {
       result = await store.append(repository.streamIdOf(reservationId), [{ type: created.type, data, metadata: metadataOf(context) }], {
