@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type PreparedAppend } from '@eventfold/core';
 import { is, sql, SQL, StringChunk } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { jsonArray, uuidArray } from './append';
+import { createStreamParams, createStreamsParams } from './append';
 import { preparedStatement, type Statement } from './driver';
 import { quoteIdentifier } from './schema-name';
 
@@ -78,18 +78,18 @@ export function createStreamWithWrites(schema: string, item: PreparedAppend, wri
   const s = sql.raw(quoteIdentifier(schema));
   const events = sql.raw(`${quoteIdentifier(schema)}.events`);
   const returned = sql.raw(APPENDED_COLUMNS.map((column) => `${quoteIdentifier(schema)}.events.${column}`).join(', '));
-  const types = item.events.map((event) => event.type);
+  // The same parameters as the createStream statement's, in its order.
+  const [streamId, streamType, ids, types, data, metadata] = createStreamParams(item);
   const statement = sql`with s as (
       insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
-      values (${item.streamId}::text, ${item.streamType}::text, ${item.events.length}::int, date_trunc('milliseconds', now()),
+      values (${streamId}::text, ${streamType}::text, ${item.events.length}::int, date_trunc('milliseconds', now()),
               date_trunc('milliseconds', now()), pg_current_xact_id())
       returning st.id, st.type, st.version, st.created_at
     ), appended as (
       insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
       select s.id, s.type, u.ord, u.id::uuid, u.type, u.data, u.metadata, s.created_at
-        from s, rows from (unnest(${sql.param(uuidArray(item.events))}::text[]), unnest(${sql.param(types)}::text[]),
-                           jsonb_array_elements(${sql.param(jsonArray(item.events, 'dataJson'))}::jsonb),
-                           jsonb_array_elements(${sql.param(jsonArray(item.events, 'metadataJson'))}::jsonb))
+        from s, rows from (unnest(${sql.param(ids)}::text[]), unnest(${sql.param(types)}::text[]),
+                           jsonb_array_elements(${sql.param(data)}::jsonb), jsonb_array_elements(${sql.param(metadata)}::jsonb))
                 with ordinality as u(id, type, data, metadata, ord)
        order by u.ord
       returning ${returned}
@@ -155,29 +155,16 @@ export function createStreamsWithWrites(schema: string, items: readonly CreateWi
   const events = sql.raw(`${quoteIdentifier(schema)}.events`);
   const returned = sql.raw(APPENDED_COLUMNS.map((column) => `${quoteIdentifier(schema)}.events.${column}`).join(', '));
   const columns = sql.raw(APPENDED_COLUMNS.map((column) => `b.${column}`).join(', '));
-  const streamIds: string[] = [];
-  const streamTypes: string[] = [];
-  const counts: number[] = [];
-  const types: string[] = [];
-  const itemOfEvent: number[] = [];
-  const versions: number[] = [];
-  const all: PreparedAppend['events'][number][] = [];
-  const scoped: SQL[] = [];
-  items.forEach(({ prepared, writes }, index) => {
-    streamIds.push(prepared.streamId);
-    streamTypes.push(prepared.streamType);
-    counts.push(prepared.events.length);
-    prepared.events.forEach((event, position) => {
-      types.push(event.type);
-      itemOfEvent.push(index + 1);
-      versions.push(position + 1);
-      all.push(event);
-    });
-    writes.forEach((write, n) => {
-      scoped.push(sql`, ${sql.raw(`eventfold_alongside_${index + 1}_${n + 1}`)} as (
-        with appended as (select ${columns} from eventfold_batch b where b.stream_id = ${prepared.streamId}::text) ${write})`);
-    });
-  });
+  // The same parameters as the createStreams statement's, in its order.
+  const [streamIds, streamTypes, counts, ids, types, data, metadata, itemOfEvent, versions] = createStreamsParams(
+    items.map((item) => item.prepared),
+  );
+  const scoped = items.flatMap(({ prepared, writes }, index) =>
+    writes.map(
+      (write, n) => sql`, ${sql.raw(`eventfold_alongside_${index + 1}_${n + 1}`)} as (
+        with appended as (select ${columns} from eventfold_batch b where b.stream_id = ${prepared.streamId}::text) ${write})`,
+    ),
+  );
   const statement = sql`with input as (
       select i.stream_id, i.stream_type, i.count, i.item
         from unnest(${sql.param(streamIds)}::text[], ${sql.param(streamTypes)}::text[], ${sql.param(counts)}::int[])
@@ -191,9 +178,8 @@ export function createStreamsWithWrites(schema: string, items: readonly CreateWi
     ), eventfold_batch as (
       insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
       select s.id, s.type, e.version, e.id::uuid, e.type, e.data, e.metadata, s.created_at
-        from rows from (unnest(${sql.param(uuidArray(all))}::text[]), unnest(${sql.param(types)}::text[]),
-                        jsonb_array_elements(${sql.param(jsonArray(all, 'dataJson'))}::jsonb),
-                        jsonb_array_elements(${sql.param(jsonArray(all, 'metadataJson'))}::jsonb),
+        from rows from (unnest(${sql.param(ids)}::text[]), unnest(${sql.param(types)}::text[]),
+                        jsonb_array_elements(${sql.param(data)}::jsonb), jsonb_array_elements(${sql.param(metadata)}::jsonb),
                         unnest(${sql.param(itemOfEvent)}::int[]), unnest(${sql.param(versions)}::int[]))
                with ordinality as e(id, type, data, metadata, item, version, ord)
         join input on input.item = e.item

@@ -99,7 +99,7 @@ export function createStreamsParams(items: readonly PreparedAppend[]): unknown[]
  * The events' JSON texts as one JSON array: their texts joined by commas, nothing to escape (a
  * text[] literal would escape every quote inside them, and the server unescape it again).
  */
-export function jsonArray(events: readonly PreparedEvent[], field: 'dataJson' | 'metadataJson'): string {
+function jsonArray(events: readonly PreparedEvent[], field: 'dataJson' | 'metadataJson'): string {
   let text = '';
   for (const event of events) text += (text === '' ? '[' : ',') + event[field];
   return text === '' ? '[]' : `${text}]`;
@@ -109,7 +109,7 @@ export function jsonArray(events: readonly PreparedEvent[], field: 'dataJson' | 
  * The event ids as a text[] literal. prepareAppend has checked each one against the UUID pattern
  * (hex digits and dashes), so none needs quoting.
  */
-export function uuidArray(events: readonly PreparedEvent[]): string {
+function uuidArray(events: readonly PreparedEvent[]): string {
   return `{${events.map((event) => event.id).join(',')}}`;
 }
 
