@@ -32,6 +32,15 @@ describe('loadConfig', () => {
     expect(config.relayInServe).toBe(false);
   });
 
+  it('coalesces appends, spaces NOTIFYs 25 ms apart and gives the projector a 100 ms batch window by default', () => {
+    expect(loadConfig({})).toMatchObject({ coalesceAppends: true, notifyIntervalMs: 25, projectorBatchWindowMs: 100 });
+    expect(loadConfig({ COALESCE_APPENDS: 'false', NOTIFY_INTERVAL_MS: '3', PROJECTOR_BATCH_WINDOW_MS: '0' })).toMatchObject({
+      coalesceAppends: false,
+      notifyIntervalMs: 3,
+      projectorBatchWindowMs: 0,
+    });
+  });
+
   it.each([
     ['PORT', 'abc'],
     ['PORT', '70000'],
@@ -41,6 +50,9 @@ describe('loadConfig', () => {
     ['EVENT_STORE_SCHEMA', 'Robert"; drop table x'],
     ['DB_POOL_SIZE', '0'],
     ['RELAY_IN_SERVE', 'maybe'],
+    ['COALESCE_APPENDS', 'sometimes'],
+    ['NOTIFY_INTERVAL_MS', '-1'],
+    ['PROJECTOR_BATCH_WINDOW_MS', '60001'],
   ])('refuses %s=%j with an error naming the variable', (variable, value) => {
     let caught: unknown;
     try {
