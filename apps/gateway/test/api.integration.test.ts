@@ -186,6 +186,39 @@ describe('HTTP API', () => {
     });
   });
 
+  describe('GET /occupancy (the async read model)', () => {
+    it('counts each night a reservation holds, pending or confirmed, and frees cancelled ones', async () => {
+      const roomId = crypto.randomUUID();
+      const create = async (checkInDate: string, nights: number, headers: Record<string, string> = {}) => {
+        const response = await gateway.request({ method: 'POST', url: '/reservations', payload: newReservation({ roomId, checkInDate, nights }), headers });
+        expect(response.statusCode).toBe(201);
+        return response.json<{ id: string }>().id;
+      };
+      // Two stays back to back, one created with an Idempotency-Key (the transaction path), the
+      // other without (the one-statement path), and a third that is cancelled again.
+      await create('2027-05-01', 3);
+      const second = await create('2027-05-04', 2, { 'idempotency-key': crypto.randomUUID() });
+      const third = await create('2027-05-08', 1);
+      expect((await gateway.request({ method: 'POST', url: `/reservations/${second}/confirm` })).statusCode).toBe(200);
+      expect((await gateway.request({ method: 'POST', url: `/reservations/${third}/cancel`, payload: { reason: 'plans changed' } })).statusCode).toBe(200);
+      await gateway.projector.whenCaughtUp({ timeoutMs: 30_000 });
+      const response = await gateway.request({ method: 'GET', url: `/occupancy?from=2027-04-30&to=2027-05-09&roomId=${roomId}` });
+      expect(response.statusCode).toBe(200);
+      const nights = response.json<{ nights: Array<{ night: string; occupied: number; pending: number; confirmed: number }> }>().nights;
+      expect(nights.map((n) => [n.night.slice(5), n.pending, n.confirmed])).toEqual([
+        ['04-30', 0, 0],
+        ['05-01', 1, 0],
+        ['05-02', 1, 0],
+        ['05-03', 1, 0],
+        ['05-04', 0, 1],
+        ['05-05', 0, 1],
+        ['05-06', 0, 0],
+        ['05-07', 0, 0],
+        ['05-08', 0, 0],
+      ]);
+    });
+  });
+
   describe('time travel', () => {
     it('folds the log as of an instant and at a version', async () => {
       const created = (await gateway.request({ method: 'POST', url: '/reservations', payload: newReservation({ nights: 2 }) })).json<{ id: string; createdAt: string }>();

@@ -78,16 +78,28 @@ interface Stay {
   readonly status: string;
 }
 
-/** Rows per insert: 4 parameters each, well under PostgreSQL's 65,535 parameters per statement. */
-const ROWS_PER_INSERT = 5000;
-
+/**
+ * Inserts the stays' nights as one statement with one array parameter per column: its text is the
+ * same for any number of rows, and Drizzle renders four parameters instead of four per row (a live
+ * batch of a hundred reservations renders in microseconds, not milliseconds, on the event loop the
+ * HTTP requests share).
+ */
 async function occupy(tx: { execute(query: SQL): PromiseLike<unknown> }, table: SQL, stays: readonly Stay[]): Promise<void> {
-  const rows = stays.flatMap((stay) =>
-    occupiedNights(stay.checkInDate, stay.nights).map((night) => sql`(${night}, ${stay.reservationId}, ${stay.roomId}, ${stay.status})`),
-  );
-  for (let start = 0; start < rows.length; start += ROWS_PER_INSERT) {
-    await tx.execute(sql`insert into ${table} (night, reservation_id, room_id, status)
-      values ${sql.join(rows.slice(start, start + ROWS_PER_INSERT), sql`, `)}
-      on conflict (night, reservation_id) do nothing`);
+  const nights: string[] = [];
+  const reservations: string[] = [];
+  const rooms: string[] = [];
+  const statuses: string[] = [];
+  for (const stay of stays) {
+    for (const night of occupiedNights(stay.checkInDate, stay.nights)) {
+      nights.push(night);
+      reservations.push(stay.reservationId);
+      rooms.push(stay.roomId);
+      statuses.push(stay.status);
+    }
   }
+  if (nights.length === 0) return;
+  await tx.execute(sql`insert into ${table} (night, reservation_id, room_id, status)
+    select * from unnest(${sql.param(nights)}::date[], ${sql.param(reservations)}::uuid[], ${sql.param(rooms)}::uuid[],
+                         ${sql.param(statuses)}::text[])
+    on conflict (night, reservation_id) do nothing`);
 }
