@@ -106,14 +106,15 @@ export interface PostgresEventStoreOptions<TDb extends EventfoldDatabase = Event
 
 export interface PostgresAppendOptions extends AppendOptions {
   /**
-   * Your writes (Drizzle \`sql\` insert, update or delete statements) that commit with this append or
+   * Your writes (Drizzle `sql` insert, update or delete statements) that commit with this append or
    * not at all: an inline read model, a uniqueness guard. They read the append's events from the
-   * relation \`appended\` (event_id, stream_id, stream_type, version, global_position, type, data,
+   * relation `appended` (event_id, stream_id, stream_type, version, global_position, type, data,
    * metadata, occurred_at). A write that fails fails the append, and nothing is written.
    *
    * When the append creates its stream outside a transaction, the append and the writes are one
-   * statement (one round trip). Otherwise they run in one transaction. They run only when this call
-   * appends: not for an idempotent retry, nor for an empty event list. Never coalesced.
+   * statement (one round trip); with `coalesce`, concurrent such creates share one statement. Otherwise
+   * they run in one transaction. They run only when this call appends: not for an idempotent retry,
+   * nor for an empty event list.
    */
   readonly alongside?: AlongsideWrites;
 }
