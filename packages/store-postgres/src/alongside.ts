@@ -1,9 +1,11 @@
 import { InvalidArgumentError, type PreparedAppend } from '@eventfold/core';
-import { is, sql, SQL, StringChunk } from 'drizzle-orm';
+import { is, SQL, StringChunk, type BuildQueryConfig } from 'drizzle-orm';
+import { CasingCache } from 'drizzle-orm/casing';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import { createStreamParams, createStreamsParams } from './append';
 import { preparedStatement, type Statement } from './driver';
 import { quoteIdentifier } from './schema-name';
+import { APPENDED_COLUMNS, createStreamSql, createStreamsSql } from './statements';
 
 /**
  * Your writes that commit with an append or not at all: Drizzle `sql` statements (insert, update,
@@ -11,13 +13,8 @@ import { quoteIdentifier } from './schema-name';
  */
 export type AlongsideWrites = SQL | readonly SQL[];
 
-/**
- * The columns of `appended`, the relation `alongside` writes read the events of their append from
- * (one row per event): the events table's own columns, without the transaction id.
- */
-const APPENDED_COLUMNS = ['event_id', 'stream_id', 'stream_type', 'version', 'global_position', 'type', 'data', 'metadata', 'occurred_at'];
-
 const dialect = new PgDialect();
+const casing = new CasingCache();
 
 /** The writes as a list (empty when there are none); anything but Drizzle SQL is refused before any write. */
 export function parseAlongside(value: unknown): readonly SQL[] {
@@ -51,54 +48,49 @@ export interface RenderedStatement {
 export const MAX_PREPARED_TEXTS = 256;
 const prepared = new Map<string, Statement>();
 
-function rendered(statement: SQL): RenderedStatement {
-  const query = dialect.sqlToQuery(statement);
-  let named = prepared.get(query.sql);
-  if (named === undefined && prepared.size < MAX_PREPARED_TEXTS) {
-    named = preparedStatement(query.sql);
-    prepared.set(query.sql, named);
+function named(text: string, params: unknown[]): RenderedStatement {
+  let statement = prepared.get(text);
+  if (statement === undefined && prepared.size < MAX_PREPARED_TEXTS) {
+    statement = preparedStatement(text);
+    prepared.set(text, statement);
   }
-  return { statement: named ?? query.sql, params: query.params };
-}
-
-function withWrites(writes: readonly SQL[]): SQL {
-  return sql.join(
-    writes.map((write, index) => sql`, ${sql.raw(`eventfold_alongside_${index + 1}`)} as (${write})`),
-    sql``,
-  );
+  return { statement: statement ?? text, params };
 }
 
 /**
- * One statement that creates the stream, appends its events and runs the writes. The stream row is
- * a plain insert: when the stream exists the whole statement fails with a unique violation on
- * `streams_pkey` (see {@link isStreamExistsError}) and nothing of it is written, the writes
- * included. The row it returns is createStream's.
+ * Renders the writes' SQL with their placeholders numbered after the statement's own `offset`
+ * parameters, and collects their parameters in that order.
+ */
+function renderWrites(writes: readonly SQL[], offset: number): { texts: string[]; params: unknown[] } {
+  const config: BuildQueryConfig = {
+    casing,
+    escapeName: (name) => dialect.escapeName(name),
+    escapeParam: (num) => dialect.escapeParam(num),
+    escapeString: (text) => dialect.escapeString(text),
+    prepareTyping: (encoder) => dialect.prepareTyping(encoder),
+    paramStartIndex: { value: offset },
+  };
+  const texts: string[] = [];
+  const params: unknown[] = [];
+  for (const write of writes) {
+    const query = write.toQuery(config);
+    texts.push(query.sql);
+    params.push(...query.params);
+  }
+  return { texts, params };
+}
+
+/**
+ * One statement that creates the stream, appends its events and runs the writes: the createStream
+ * statement with a plain insert of the stream row, so when the stream exists the whole statement
+ * fails with a unique violation on `streams_pkey` (see {@link isStreamExistsError}) and nothing of
+ * it is written, the writes included.
  */
 export function createStreamWithWrites(schema: string, item: PreparedAppend, writes: readonly SQL[]): RenderedStatement {
-  const s = sql.raw(quoteIdentifier(schema));
-  const events = sql.raw(`${quoteIdentifier(schema)}.events`);
-  const returned = sql.raw(APPENDED_COLUMNS.map((column) => `${quoteIdentifier(schema)}.events.${column}`).join(', '));
-  // The same parameters as the createStream statement's, in its order.
-  const [streamId, streamType, ids, types, data, metadata] = createStreamParams(item);
-  const statement = sql`with s as (
-      insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
-      values (${streamId}::text, ${streamType}::text, ${item.events.length}::int, date_trunc('milliseconds', now()),
-              date_trunc('milliseconds', now()), pg_current_xact_id())
-      returning st.id, st.type, st.version, st.created_at
-    ), appended as (
-      insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
-      select s.id, s.type, u.ord, u.id::uuid, u.type, u.data, u.metadata, s.created_at
-        from s, rows from (unnest(${sql.param(ids)}::text[]), unnest(${sql.param(types)}::text[]),
-                           jsonb_array_elements(${sql.param(data)}::jsonb), jsonb_array_elements(${sql.param(metadata)}::jsonb))
-                with ordinality as u(id, type, data, metadata, ord)
-       order by u.ord
-      returning ${returned}
-    )${withWrites(writes)}
-    select 1 as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
-           (select array_agg(appended.global_position order by appended.global_position) from appended) as positions,
-           round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
-      from s`;
-  return rendered(statement);
+  const own = createStreamParams(item);
+  const rendered = renderWrites(writes, own.length);
+  const ctes = rendered.texts.map((text, n) => `, eventfold_alongside_${n + 1} as (${text})`).join('');
+  return named(createStreamSql(schema, { skipExisting: false, returnAll: true, writes: ctes }), [...own, ...rendered.params]);
 }
 
 /**
@@ -106,13 +98,14 @@ export function createStreamWithWrites(schema: string, item: PreparedAppend, wri
  * these global positions.
  */
 export function writesAfterAppend(schema: string, positions: readonly number[], writes: readonly SQL[]): RenderedStatement {
-  const events = sql.raw(`${quoteIdentifier(schema)}.events`);
-  const columns = sql.raw(APPENDED_COLUMNS.map((column) => `e.${column}`).join(', '));
-  const statement = sql`with appended as (
-      select ${columns} from ${events} e where e.global_position = any(${sql.param(positions.map(String))}::bigint[])
-    )${withWrites(writes)}
+  const columns = APPENDED_COLUMNS.map((column) => `e.${column}`).join(', ');
+  const rendered = renderWrites(writes, 1);
+  const ctes = rendered.texts.map((text, n) => `, eventfold_alongside_${n + 1} as (${text})`).join('');
+  const text = `with appended as (
+      select ${columns} from ${quoteIdentifier(schema)}.events e where e.global_position = any($1::bigint[])
+    )${ctes}
     select 1 as done`;
-  return rendered(statement);
+  return named(text, [positions.map(String), ...rendered.params]);
 }
 
 /** One create with writes, as the coalescer holds it. */
@@ -144,55 +137,27 @@ function startsWithWith(write: SQL): boolean {
 }
 
 /**
- * Creates with writes, as one statement: the stream rows (plain inserts, in id order), every
- * event, and each append's writes with `appended` holding only that append's events. Any failure
- * (a stream that exists, a used event id, a write refused) fails the whole statement and writes
- * nothing; the caller then runs each append alone, so each gets its own outcome. One row per item,
- * as createStreams returns them.
+ * Creates with writes, as one statement: the createStreams statement with plain inserts of the
+ * stream rows, and each append's writes with `appended` holding only that append's events (its
+ * item's stream id is element i of $1). Any failure (a stream that exists, a used event id, a
+ * write refused) fails the whole statement and writes nothing; the caller then runs each append
+ * alone, so each gets its own outcome. One row per item, as createStreams returns them.
  */
 export function createStreamsWithWrites(schema: string, items: readonly CreateWithWrites[]): RenderedStatement {
-  const s = sql.raw(quoteIdentifier(schema));
-  const events = sql.raw(`${quoteIdentifier(schema)}.events`);
-  const returned = sql.raw(APPENDED_COLUMNS.map((column) => `${quoteIdentifier(schema)}.events.${column}`).join(', '));
-  const columns = sql.raw(APPENDED_COLUMNS.map((column) => `b.${column}`).join(', '));
-  // The same parameters as the createStreams statement's, in its order.
-  const [streamIds, streamTypes, counts, ids, types, data, metadata, itemOfEvent, versions] = createStreamsParams(
-    items.map((item) => item.prepared),
-  );
-  const scoped = items.flatMap(({ prepared, writes }, index) =>
-    writes.map(
-      (write, n) => sql`, ${sql.raw(`eventfold_alongside_${index + 1}_${n + 1}`)} as (
-        with appended as (select ${columns} from eventfold_batch b where b.stream_id = ${prepared.streamId}::text) ${write})`,
-    ),
-  );
-  const statement = sql`with input as (
-      select i.stream_id, i.stream_type, i.count, i.item
-        from unnest(${sql.param(streamIds)}::text[], ${sql.param(streamTypes)}::text[], ${sql.param(counts)}::int[])
-               with ordinality as i(stream_id, stream_type, count, item)
-    ), s as (
-      insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
-      select input.stream_id, input.stream_type, input.count, date_trunc('milliseconds', now()),
-             date_trunc('milliseconds', now()), pg_current_xact_id()
-        from input order by input.stream_id
-      returning st.id, st.type, st.version, st.created_at
-    ), eventfold_batch as (
-      insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
-      select s.id, s.type, e.version, e.id::uuid, e.type, e.data, e.metadata, s.created_at
-        from rows from (unnest(${sql.param(ids)}::text[]), unnest(${sql.param(types)}::text[]),
-                        jsonb_array_elements(${sql.param(data)}::jsonb), jsonb_array_elements(${sql.param(metadata)}::jsonb),
-                        unnest(${sql.param(itemOfEvent)}::int[]), unnest(${sql.param(versions)}::int[]))
-               with ordinality as e(id, type, data, metadata, item, version, ord)
-        join input on input.item = e.item
-        join s on s.id = input.stream_id
-       order by e.ord
-      returning ${returned}
-    )${sql.join(scoped, sql``)}
-    select input.item::integer as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
-           (select array_agg(b.global_position order by b.version) from eventfold_batch b where b.stream_id = s.id) as positions,
-           round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
-      from input join s on s.id = input.stream_id
-     order by input.item`;
-  return rendered(statement);
+  const own = createStreamsParams(items.map((item) => item.prepared));
+  const columns = APPENDED_COLUMNS.map((column) => `b.${column}`).join(', ');
+  const params: unknown[] = [...own];
+  let ctes = '';
+  items.forEach(({ writes }, index) => {
+    const item = index + 1;
+    const rendered = renderWrites(writes, params.length);
+    params.push(...rendered.params);
+    rendered.texts.forEach((text, n) => {
+      ctes += `, eventfold_alongside_${item}_${n + 1} as (
+        with appended as (select ${columns} from eventfold_appended b where b.stream_id = ($1::text[])[${item}]) ${text})`;
+    });
+  });
+  return named(createStreamsSql(schema, { skipExisting: false, returnAll: true, writes: ctes }), params);
 }
 
 /** The statement failed because the stream it was to create exists (in this store's schema). */

@@ -71,6 +71,101 @@ const HORIZON = `horizon as materialized (
 const READABLE = 'e.transaction_id < (select horizon.bound from horizon)';
 const AFTER_CHECKPOINT = '(e.transaction_id, e.global_position) > ($1::text::xid8, $2::bigint)';
 
+/**
+ * The columns of `appended`, the relation a create's events CTE returns: the events table's own
+ * columns, without the transaction id. `alongside` writes read their append's events from it.
+ */
+export const APPENDED_COLUMNS = ['event_id', 'stream_id', 'stream_type', 'version', 'global_position', 'type', 'data', 'metadata', 'occurred_at'];
+
+/** How a create statement (createStream, createStreams) is built. */
+export interface CreateStatementShape {
+  /**
+   * True: `ON CONFLICT DO NOTHING` on the stream row, so an item whose stream exists writes
+   * nothing and gets no row (the store's own statements). False: a plain insert, so a stream that
+   * exists fails the whole statement on `streams_pkey` (with `alongside` writes, which must not run
+   * then).
+   */
+  readonly skipExisting: boolean;
+  /** True: the events CTE returns every column of `appended` (for writes); false: what the result needs. */
+  readonly returnAll: boolean;
+  /** CTE definitions placed after the events CTE, each starting with `, ` (the writes). */
+  readonly writes?: string;
+}
+
+/**
+ * Appends that each create their stream, for one item. Parameters (createStreamParams): $1 stream
+ * id, $2 stream type, $3 event ids (text[]), $4 types, $5 data and $6 metadata (JSON arrays). The
+ * events CTE is `appended`. Returns createStreams' row for item 1, or no row when the stream
+ * exists (with skipExisting).
+ */
+export function createStreamSql(schema: string, shape: CreateStatementShape): string {
+  const s = quoteIdentifier(schema);
+  const events = `${s}.events`;
+  const returning = shape.returnAll ? APPENDED_COLUMNS.map((column) => `${events}.${column}`).join(', ') : `${events}.global_position`;
+  return `with s as (
+       insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
+       values ($1::text, $2::text, cardinality($3::text[]), date_trunc('milliseconds', now()),
+               date_trunc('milliseconds', now()), pg_current_xact_id())
+       ${shape.skipExisting ? 'on conflict (id) do nothing' : ''}
+       returning st.id, st.type, st.version, st.created_at
+     ), appended as (
+       insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
+       select s.id, s.type, u.ord, u.id::uuid, u.type, u.data, u.metadata, s.created_at
+         from s, rows from (unnest($3::text[]), unnest($4::text[]), jsonb_array_elements($5::jsonb),
+                            jsonb_array_elements($6::jsonb)) with ordinality as u(id, type, data, metadata, ord)
+        order by u.ord
+       returning ${returning}
+     )${shape.writes ?? ''}
+     select 1 as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
+            (select array_agg(appended.global_position order by appended.global_position) from appended) as positions,
+            round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
+       from s`;
+}
+
+/**
+ * Appends that each create their stream, for many streams. Parameters (createStreamsParams): $1
+ * stream ids, $2 stream types, $3 event counts, $4 event ids, $5 types, $6 data and $7 metadata
+ * (JSON arrays), $8 each event's item number, $9 its version in its stream. The stream rows are
+ * inserted first, in id order (concurrent batches then wait for each other in one order, never in a
+ * cycle), and each event only joins its item's stream row. A brand-new stream has no earlier
+ * writer, so the functions' feed-order check has nothing to check. The events CTE is
+ * `eventfold_appended`. One row per item written, ordered by item.
+ */
+export function createStreamsSql(schema: string, shape: CreateStatementShape): string {
+  const s = quoteIdentifier(schema);
+  const events = `${s}.events`;
+  const returning = shape.returnAll
+    ? APPENDED_COLUMNS.map((column) => `${events}.${column}`).join(', ')
+    : `${events}.stream_id, ${events}.version, ${events}.global_position`;
+  return `with input as (
+       select i.stream_id, i.stream_type, i.count, i.item
+         from unnest($1::text[], $2::text[], $3::int[]) with ordinality as i(stream_id, stream_type, count, item)
+     ), s as (
+       insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
+       select input.stream_id, input.stream_type, input.count, date_trunc('milliseconds', now()),
+              date_trunc('milliseconds', now()), pg_current_xact_id()
+         from input order by input.stream_id
+       ${shape.skipExisting ? 'on conflict (id) do nothing' : ''}
+       returning st.id, st.type, st.version, st.created_at
+     ), eventfold_appended as (
+       insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
+       select s.id, s.type, e.version, e.id::uuid, e.type, e.data, e.metadata, s.created_at
+         from rows from (unnest($4::text[]), unnest($5::text[]), jsonb_array_elements($6::jsonb),
+                         jsonb_array_elements($7::jsonb), unnest($8::int[]), unnest($9::int[]))
+                with ordinality as e(id, type, data, metadata, item, version, ord)
+         join input on input.item = e.item
+         join s on s.id = input.stream_id
+        order by e.ord
+       returning ${returning}
+     )${shape.writes ?? ''}
+     select input.item::integer as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
+            (select array_agg(a.global_position order by a.version) from eventfold_appended a
+              where a.stream_id = s.id) as positions,
+            round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
+       from input join s on s.id = input.stream_id
+      order by input.item`;
+}
+
 const cache = new Map<string, StoreStatements>();
 
 export function storeStatements(schema: string): StoreStatements {
@@ -88,66 +183,8 @@ export function storeStatements(schema: string): StoreStatements {
       `select 1 as item, status, stream_version, stream_type, positions, round(date_part('epoch', occurred_at) * 1000)::float8 as occurred_ms
          from ${s}.append_stream($1::text, $2::text, $3::bigint, $4::text[], $5::text[], $6::jsonb, $7::jsonb, $8::text, $9::boolean)`,
     ),
-    // The stream rows are inserted first, in id order (concurrent batches then wait for each other
-    // in one order, never in a cycle), and each event only joins its item's stream row, by the item
-    // number passed beside it ($8), with its version in the stream ($9). When a stream exists (or
-    // a concurrent create wins), ON CONFLICT inserts nothing: none of that item's events is
-    // inserted and no global position is drawn. A brand-new stream has no earlier writer, so the
-    // functions' feed-order check has nothing to check. A used event id fails the statement with a
-    // unique violation, as append_stream does outside a transaction.
-    createStreams: preparedStatement(
-      `with input as (
-         select i.stream_id, i.stream_type, i.count, i.item
-           from unnest($1::text[], $2::text[], $3::int[]) with ordinality as i(stream_id, stream_type, count, item)
-       ), s as (
-         insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
-         select input.stream_id, input.stream_type, input.count, date_trunc('milliseconds', now()),
-                date_trunc('milliseconds', now()), pg_current_xact_id()
-           from input order by input.stream_id
-         on conflict (id) do nothing
-         returning st.id, st.type, st.version, st.created_at
-       ), inserted as (
-         insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
-         select s.id, s.type, e.version, e.id::uuid, e.type, e.data, e.metadata, s.created_at
-           from rows from (unnest($4::text[]), unnest($5::text[]), jsonb_array_elements($6::jsonb),
-                           jsonb_array_elements($7::jsonb), unnest($8::int[]), unnest($9::int[]))
-                  with ordinality as e(id, type, data, metadata, item, version, ord)
-           join input on input.item = e.item
-           join s on s.id = input.stream_id
-          order by e.ord
-         returning ${events}.stream_id, ${events}.version, ${events}.global_position
-       )
-       select input.item::integer as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
-              (select array_agg(inserted.global_position order by inserted.version) from inserted
-                where inserted.stream_id = s.id) as positions,
-              round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
-         from input join s on s.id = input.stream_id
-        order by input.item`,
-    ),
-    // createStreams for one item, without the item bookkeeping (see there).
-    createStream: preparedStatement(
-      `with s as (
-         insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
-         values ($1::text, $2::text, cardinality($3::text[]), date_trunc('milliseconds', now()),
-                 date_trunc('milliseconds', now()), pg_current_xact_id())
-         on conflict (id) do nothing
-         returning st.id, st.type, st.version, st.created_at
-       ), inserted as (
-         insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
-         select s.id, s.type, u.ord, u.id::uuid, u.type, u.data, u.metadata, s.created_at
-           from s, rows from (unnest($3::text[]), unnest($4::text[]), jsonb_array_elements($5::jsonb),
-                              jsonb_array_elements($6::jsonb)) with ordinality as u(id, type, data, metadata, ord)
-          order by u.ord
-         returning ${events}.global_position
-       )
-       select 1 as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
-              (select array_agg(inserted.global_position order by inserted.global_position) from inserted) as positions,
-              round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
-         from s`,
-    ),
-    // As createStream, for many streams: stream rows are inserted in id order (concurrent batches
-    // then wait for each other in one order, never in a cycle), and each event joins its item's
-    // stream row by the item number passed beside it ($8), with its version in the stream ($9).
+    createStreams: preparedStatement(createStreamsSql(schema, { skipExisting: true, returnAll: false })),
+    createStream: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false })),
     recordedByIds: preparedStatement(
       `select ${EVENT_COLUMNS}, (e.data = c.data::jsonb) as same_data
          from unnest($1::text[], $2::text[]) as c(id, data)
