@@ -6,7 +6,6 @@ import {
   DomainError,
   isConcurrencyError,
   isDomainError,
-  type AggregateRepository,
   type AppendOptions,
   type AppendResult,
   type NewEvent,
@@ -172,67 +171,57 @@ export function createReservationService<TState, TCommand>(
     }
   };
 
+  /** Saves a new reservation's events with expectedVersion 'no_stream' (and its inline projections). */
+  type SaveNew = (events: readonly ReservationEvent[]) => Promise<AppendResult>;
+
   /**
-   * A new reservation has no stream yet, so nothing is loaded: decide on the initial state and append
+   * A new reservation has no stream yet, so nothing is loaded: decide on the initial state and save
    * with 'no_stream'. A stream that exists after all (a client-chosen id used twice) is refused.
    */
-  const createStream = async (
-    repo: AggregateRepository<TState, ReservationEvent, TCommand>,
-    reservationId: string,
-    command: TCommand,
-    context: CommandContext,
-    /** Runs the inline projections when `repo` does not (it saves inside a transaction of ours). */
-    project?: (result: AppendResult) => Promise<void>,
-  ): Promise<ReservationView> => {
-    const events = decideEvents(aggregate, command, aggregate.initialState);
+  const createStream = async (reservationId: string, command: TCommand, save: SaveNew): Promise<ReservationView> => {
     let result: AppendResult;
     try {
-      result = await repo.save(reservationId, events, { expectedVersion: 'no_stream', metadata: metadataOf(context) });
+      result = await save(decideEvents(aggregate, command, aggregate.initialState));
     } catch (error) {
-      throw isConcurrencyError(error) ? alreadyExists(reservationId) : error;
+      if (!isConcurrencyError(error)) throw error;
+      throw new DomainError(
+        'RESERVATION_ALREADY_EXISTS',
+        `Reservation ${reservationId} already exists; create it once, or leave reservationId out to get a new one.`,
+        { reservationId },
+      );
     }
-    await project?.(result);
     recordAppend(result.events.length);
     return viewOfCreated(result.events[0] as RecordedEvent<'ReservationCreated', ReservationCreatedData>);
   };
 
-  const alreadyExists = (reservationId: string) =>
-    new DomainError(
-      'RESERVATION_ALREADY_EXISTS',
-      `Reservation ${reservationId} already exists; create it once, or leave reservationId out to get a new one.`,
-      { reservationId },
-    );
+  /** Through the repository, whose save runs the inline projections in a transaction. */
+  const saveThroughRepository =
+    (reservationId: string, context: CommandContext): SaveNew =>
+    (events) =>
+      repository.save(reservationId, events, { expectedVersion: 'no_stream', metadata: metadataOf(context) });
 
   /**
-   * createStream in one statement: the append and the inline projections' writes (read-model row,
-   * nights) commit together or not at all, in one round trip. A night held by another reservation
-   * fails the statement, and nothing is written.
+   * In one statement: the append and the inline projections' writes (read-model row, nights) commit
+   * together or not at all, in one round trip. A night held by another reservation fails the
+   * statement, and nothing is written.
    */
-  const createInOneStatement = async (
-    inlineCreate: InlineCreate,
-    reservationId: string,
-    command: TCommand,
-    context: CommandContext,
-  ): Promise<ReservationView> => {
-    const [created, ...more] = decideEvents(aggregate, command, aggregate.initialState);
-    if (created?.type !== 'ReservationCreated' || more.length > 0) {
-      return createStream(repository, reservationId, command, context);
-    }
-    const { data } = created;
-    let result: AppendResult;
-    try {
-      result = await store.append(repository.streamIdOf(reservationId), [{ type: created.type, data, metadata: metadataOf(context) }], {
-        expectedVersion: 'no_stream',
-        streamType: aggregate.type,
-        alongside: inlineCreate.writes(data),
-      });
-    } catch (error) {
-      if (inlineCreate.isRoomTaken(error)) throw new RoomUnavailableError(data.roomId, data.checkInDate, data.nights, { cause: error });
-      throw isConcurrencyError(error) ? alreadyExists(reservationId) : error;
-    }
-    recordAppend(result.events.length);
-    return viewOfCreated(result.events[0] as RecordedEvent<'ReservationCreated', ReservationCreatedData>);
-  };
+  const saveInOneStatement =
+    (inlineCreate: InlineCreate, reservationId: string, context: CommandContext): SaveNew =>
+    async (events) => {
+      const [created, ...more] = events;
+      if (created?.type !== 'ReservationCreated' || more.length > 0) return saveThroughRepository(reservationId, context)(events);
+      const { data } = created;
+      try {
+        return await store.append(repository.streamIdOf(reservationId), [{ type: created.type, data, metadata: metadataOf(context) }], {
+          expectedVersion: 'no_stream',
+          streamType: aggregate.type,
+          alongside: inlineCreate.writes(data),
+        });
+      } catch (error) {
+        if (inlineCreate.isRoomTaken(error)) throw new RoomUnavailableError(data.roomId, data.checkInDate, data.nights, { cause: error });
+        throw error;
+      }
+    };
 
   const requireExisting = async (reservationId: string): Promise<void> => {
     if ((await store.streamVersion(repository.streamIdOf(reservationId))) === 0) {
@@ -246,11 +235,11 @@ export function createReservationService<TState, TCommand>(
       const key = context.idempotencyKey;
       if (key === undefined) {
         try {
-          const decided = domain.create(reservationId, command);
-          const view =
+          const save =
             options.inlineCreate === undefined
-              ? await createStream(repository, reservationId, decided, context)
-              : await createInOneStatement(options.inlineCreate, reservationId, decided, context);
+              ? saveThroughRepository(reservationId, context)
+              : saveInOneStatement(options.inlineCreate, reservationId, context);
+          const view = await createStream(reservationId, domain.create(reservationId, command), save);
           return { statusCode: 201, body: view, replayed: false };
         } catch (error) {
           recordRefusal(error);
@@ -270,9 +259,11 @@ export function createReservationService<TState, TCommand>(
           // would nest a savepoint (two more round trips): the inline projections run right after
           // the append instead, in this transaction, so a refusal still rolls everything back.
           const repo = createAggregateRepository<TState, ReservationEvent, TCommand>({ store: scope.store, aggregate, logger: options.logger });
-          const created = await createStream(repo, reservationId, domain.create(reservationId, command), context, (result) =>
-            inline(result, scope),
-          );
+          const created = await createStream(reservationId, domain.create(reservationId, command), async (events) => {
+            const result = await repo.save(reservationId, events, { expectedVersion: 'no_stream', metadata: metadataOf(context) });
+            await inline(result, scope);
+            return result;
+          });
           await idempotency.complete(tx, key, 201, created);
           return created;
         });
