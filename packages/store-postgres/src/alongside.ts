@@ -15,10 +15,12 @@ export type AlongsideWrites = SQL | readonly SQL[];
 
 const dialect = new PgDialect();
 const casing = new CasingCache();
+/** Most appends have no writes: nothing to allocate for them. */
+const NO_WRITES: readonly SQL[] = Object.freeze([]);
 
 /** The writes as a list (empty when there are none); anything but Drizzle SQL is refused before any write. */
 export function parseAlongside(value: unknown): readonly SQL[] {
-  if (value === undefined) return [];
+  if (value === undefined) return NO_WRITES;
   const list: readonly unknown[] = Array.isArray(value) ? value : [value];
   list.forEach((write, index) => {
     if (!is(write, SQL)) {
