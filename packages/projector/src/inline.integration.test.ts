@@ -76,7 +76,14 @@ if (server !== undefined) {
       const db = drizzlePg(pool);
       await migrate(db);
       const store = createPostgresEventStore({ db });
-      return { db, store, close: async () => (await store.close(), await pool.end()) };
+      const close = async () => {
+        await store.close();
+        // The database is dropped WITH (FORCE) next: a connection still closing may get the
+        // server's "terminating connection", which is expected there.
+        pool.on('error', () => undefined);
+        await pool.end();
+      };
+      return { db, store, close };
     },
   ]);
 }

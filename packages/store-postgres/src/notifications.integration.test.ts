@@ -44,6 +44,7 @@ describe.skipIf(fixture === undefined)('notifications, subscribe and the read ho
   afterAll(async () => {
     await writer.close();
     await reader.close();
+    otherPool.on('error', () => undefined); // dropped WITH (FORCE) next, as in test-support's fixtures
     await otherPool.end();
   });
 
