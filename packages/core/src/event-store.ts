@@ -81,6 +81,13 @@ export interface ReadAllPage {
   readonly checkpoint: GlobalCheckpoint;
   /** True when the page was cut by `limit`: read again at once. */
   readonly hasMore: boolean;
+  /**
+   * True when events after `checkpoint` are already committed but this read could not return them
+   * yet, because an older transaction is still open (PostgreSQL's read horizon): they arrive once
+   * it ends. False when every committed event up to here was readable. Undefined when the store
+   * cannot tell. A follower uses it to tell "caught up" from "held back".
+   */
+  readonly heldBack?: boolean;
 }
 
 export interface WaitForEventsOptions {

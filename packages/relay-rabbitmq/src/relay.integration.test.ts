@@ -287,6 +287,54 @@ describe.skipIf(infra === undefined)('createRabbitRelay (RabbitMQ + PostgreSQL)'
     expect(c.events[0]!.globalPosition).toBeGreaterThan(aPosition);
   });
 
+  it('reports lag 0 after a restart from a checkpoint whose position is below an event it delivered before', async () => {
+    const { test, exchange, schema } = await setup();
+    const collector = await collect(exchange);
+    // A takes the older transaction id and appends a1; B appends and commits; A appends a2, which
+    // draws a higher position than B's event, and commits. Feed order: a1, a2, b. The last
+    // checkpoint is b's, whose position is below a2's, the head.
+    let a2Position = 0;
+    let bCommitted!: () => void;
+    const bDone = new Promise<void>((resolve) => {
+      bCommitted = resolve;
+    });
+    let aStarted!: () => void;
+    const aBegun = new Promise<void>((resolve) => {
+      aStarted = resolve;
+    });
+    const a = test.store.withTransaction(async ({ store }) => {
+      const streamId = `restart-a-${randomUUID()}`;
+      await store.append(streamId, [{ type: 'A1', data: {} }]);
+      aStarted();
+      await bDone;
+      const result = await store.append(streamId, [{ type: 'A2', data: {} }]);
+      a2Position = result.events[0]!.globalPosition;
+    });
+    await aBegun;
+    const b = await test.store.append(`restart-b-${randomUUID()}`, [{ type: 'B', data: {} }]);
+    bCommitted();
+    await a;
+    expect(a2Position).toBeGreaterThan(b.events[0]!.globalPosition);
+
+    const first = relayFor(test, schema, { exchange });
+    first.start();
+    await collector.waitUntil((received) => received.length === 3, 10_000);
+    await waitUntil(() => first.metrics().lagEvents === 0 && first.metrics().inFlight === 0, 5000, () => JSON.stringify(first.metrics()));
+    await first.stop();
+    expect((await test.checkpoints.load('relay'))!.checkpoint.position).toBe(b.events[0]!.globalPosition);
+
+    const observed = observeWaits(test.store);
+    const second = relayFor(test, schema, { exchange, store: observed.store, pollIntervalMs: 20_000 });
+    second.start();
+    // Its first empty read is followed by a wait: by then it has judged whether it is caught up.
+    await waitUntil(() => observed.waits.length >= 1, 10_000);
+    // Nothing is left to publish, and nothing is held back: caught up (the normal poll interval),
+    // not "1 behind" and re-polling every 10-250 ms forever.
+    expect(second.metrics()).toMatchObject({ state: 'running', lagEvents: 0, lagMs: 0, publishedTotal: 0 });
+    expect(observed.waits).toEqual([20_000]);
+    expect(collector.received).toHaveLength(3);
+  });
+
   it('polls quickly while a foreign transaction holds committed events back, since its end sends no notification', async () => {
     const { test, exchange, schema } = await setup();
     const collector = await collect(exchange);

@@ -368,7 +368,7 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
         }
         readPosition = page.checkpoint;
         if (page.hasMore || session.signal.aborted) continue;
-        const waitMs = page.events.length === 0 ? await idleWaitMs(window) : config.pollIntervalMs;
+        const waitMs = page.events.length === 0 ? await idleWaitMs(window, page.heldBack) : config.pollIntervalMs;
         // Returns at once when more is readable, else on a notification or after waitMs.
         // Stores may reject when the signal aborts; a stop, failure or lost lease is handled below.
         await store
@@ -427,12 +427,17 @@ export function createRabbitRelay(options: RabbitRelayOptions): RabbitRelay {
    * How long to wait after an empty read. Committed events the gap-safe feed does not show yet mean
    * a transaction elsewhere holds the read horizon back; it may end without any notification, so
    * look again soon (10 ms, doubling up to 250 ms). Otherwise the relay is caught up.
+   *
+   * The page says whether events are held back (`heldBack`). Only for a store that cannot tell is a
+   * head beyond the highest position read taken as held back: positions are not in feed order, so
+   * after a restart from a checkpoint whose position is below an event delivered before it, that
+   * estimate would never clear.
    */
-  async function idleWaitMs(window: PublishWindow): Promise<number> {
+  async function idleWaitMs(window: PublishWindow, reportedHeldBack: boolean | undefined): Promise<number> {
     const head = await store.headPosition();
     headCheckedAt = Date.now();
     if (head > headPosition) headPosition = head;
-    if (head > maxReadPosition) {
+    if (reportedHeldBack ?? head > maxReadPosition) {
       caughtUp = false;
       // Their occurredAt is unknown until they can be read: count the lag from when it was seen.
       oldestUnpublishedAt ??= new Date();

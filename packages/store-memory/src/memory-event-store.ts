@@ -124,6 +124,9 @@ class MemoryEventStore implements EventStore {
       events: page.events.map((event) => toRecordedEvent(event, this.state.upcast)),
       checkpoint: page.checkpoint,
       hasMore: page.hasMore,
+      // Events join the feed when their transaction commits, in commit order: nothing waits behind
+      // an open transaction here.
+      heldBack: false,
     };
   }
 

@@ -62,7 +62,7 @@ import {
   positiveInteger,
   stringList,
 } from './read-options';
-import { feedRowCheckpoint, splitFeedRows, type FeedInfoRow, type FeedStatementRow } from './feed-rows';
+import { feedRowCheckpoint, isHeldBack, splitFeedRows, type FeedInfoRow, type FeedStatementRow } from './feed-rows';
 import { toRecordedEvent, type Upcast } from './recorded-event';
 import { DEFAULT_SCHEMA, assertValidSchemaName } from './schema-name';
 import { storeStatements, type StoreStatements } from './statements';
@@ -542,7 +542,8 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
       const tail = { transactionId: Number(info.tail_transaction_id), position: Number(info.tail_position) };
       if (compareCheckpoints(tail, checkpoint) > 0) checkpoint = tail;
     }
-    return { events, checkpoint, hasMore, checkpoints };
+    const heldBack = isHeldBack(info);
+    return { events, checkpoint, hasMore, ...(heldBack === undefined ? {} : { heldBack }), checkpoints };
   }
 
   async *readAllEvents(options?: ReadAllEventsOptions): AsyncIterable<RecordedEvent> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { feedRowCheckpoint, splitFeedRows, type FeedStatementRow } from './feed-rows';
+import { feedRowCheckpoint, isHeldBack, splitFeedRows, type FeedStatementRow } from './feed-rows';
 
 // Array rows as the feed statements return them: event columns 0-8, transaction id 9, info 10-13.
 function event(transactionId: number, position: number): FeedStatementRow {
@@ -30,5 +30,24 @@ describe('splitFeedRows', () => {
 
   it('gives no info for a result without one', () => {
     expect(splitFeedRows([]).info).toBeUndefined();
+  });
+});
+
+describe('isHeldBack', () => {
+  const info = (newest: string | null, xmin: string) => ({ tail_transaction_id: null, tail_position: null, newest_transaction_id: newest, xmin });
+
+  it('is true when the newest event belongs to a transaction at or above the horizon, numerically', () => {
+    expect(isHeldBack(info('10', '10'))).toBe(true);
+    expect(isHeldBack(info('100', '99'))).toBe(true);
+  });
+
+  it('is false when every event is below the horizon, or there is none', () => {
+    expect(isHeldBack(info('9', '10'))).toBe(false);
+    expect(isHeldBack(info('99', '100'))).toBe(false);
+    expect(isHeldBack(info(null, '10'))).toBe(false);
+  });
+
+  it('is undefined without an info row', () => {
+    expect(isHeldBack(undefined)).toBeUndefined();
   });
 });

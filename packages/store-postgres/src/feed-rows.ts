@@ -64,3 +64,14 @@ function compareFeedRows(a: FeedStatementRow, b: FeedStatementRow): number {
     Number(a[FEED_COLUMN.globalPosition]) - Number(b[FEED_COLUMN.globalPosition])
   );
 }
+
+/**
+ * Whether committed events wait behind an older open transaction: the newest event's transaction
+ * is at or above the readers' horizon, so no reader has been able to read it yet (a reader's own
+ * uncommitted events, inside its transaction, count too). Undefined without an info row.
+ */
+export function isHeldBack(info: FeedInfoRow | undefined): boolean | undefined {
+  if (info === undefined) return undefined;
+  if (info.newest_transaction_id === null) return false;
+  return Number(info.newest_transaction_id) >= Number(info.xmin);
+}
