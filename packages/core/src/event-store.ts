@@ -85,7 +85,8 @@ export interface ReadAllPage {
    * True when events after `checkpoint` are already committed but this read could not return them
    * yet, because an older transaction is still open (PostgreSQL's read horizon): they arrive once
    * it ends. False when every committed event up to here was readable. Undefined when the store
-   * cannot tell. A follower uses it to tell "caught up" from "held back".
+   * cannot tell. A follower uses it to tell "caught up" from "held back". With `types` or
+   * `streamTypes`, waiting events of any type count: true means "maybe", false is exact.
    */
   readonly heldBack?: boolean;
 }
