@@ -55,6 +55,7 @@ export {
   DEFAULT_MAX_EVENT_BYTES,
 } from './validate-append';
 export type { AppendValidator, AppendValidationConfig, PreparedEvent, PreparedAppend } from './validate-append';
+export { newEventId } from './event-id';
 export {
   parseReadStreamOptions,
   parseReadAllOptions,

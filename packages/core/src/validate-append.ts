@@ -6,6 +6,7 @@ import {
   InvalidStreamIdError,
 } from './errors';
 import type { AppendOptions, NewEvent } from './event-store';
+import { newEventId } from './event-id';
 import { isExpectedVersion, type ExpectedVersion } from './expected-version';
 
 export const MAX_STREAM_ID_LENGTH = 200;
@@ -98,10 +99,9 @@ function prepareEvent(event: NewEvent, catalog: AppendValidator | undefined, lim
   if (typeof type !== 'string' || type.length === 0 || type.length > 200) {
     throw new EventValidationError(String(type), [{ path: 'type', message: 'must be a string of 1 to 200 characters' }]);
   }
-  const id = event.id ?? crypto.randomUUID();
-  if (typeof id !== 'string' || !UUID.test(id)) {
-    throw new InvalidArgumentError(`Event id ${JSON.stringify(id)} of "${type}" is not a UUID.`);
-  }
+  // A generated id is a valid lower-case UUID already; only a caller's id needs the check.
+  const given: unknown = event.id;
+  const id = given === undefined || given === null ? newEventId() : callersEventId(given, type);
   let data = event.data;
   let metadata: EventMetadata = event.metadata ?? {};
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) {
@@ -121,7 +121,14 @@ function prepareEvent(event: NewEvent, catalog: AppendValidator | undefined, lim
     if (size > limit) throw new EventTooLargeError(type, size, limit);
   }
   // Parse back so the stored value is exactly what JSON keeps (no undefined keys, no Dates).
-  return { id: id.toLowerCase(), type, data: JSON.parse(dataJson), metadata: JSON.parse(metadataJson) as EventMetadata, dataJson, metadataJson };
+  return { id, type, data: JSON.parse(dataJson), metadata: JSON.parse(metadataJson) as EventMetadata, dataJson, metadataJson };
+}
+
+function callersEventId(id: unknown, type: string): string {
+  if (typeof id !== 'string' || !UUID.test(id)) {
+    throw new InvalidArgumentError(`Event id ${JSON.stringify(id)} of "${type}" is not a UUID.`);
+  }
+  return id.toLowerCase();
 }
 
 function toJson(type: string, field: 'data' | 'metadata', value: unknown): string {
