@@ -93,6 +93,28 @@ describe('Coalescer', () => {
     expect(r.batches).toEqual([[1, -2, 3]]);
   });
 
+  it('logs a batch that failed on contention (unique violation, deadlock) at debug, anything else at warn', async () => {
+    const logged: string[] = [];
+    const record = (level: string) => (fields: object) => {
+      logged.push(`${level} ${String((fields as { err?: { code?: unknown } }).err?.code)}`);
+    };
+    const failWith = (code: string) =>
+      new Coalescer<Item, string>(
+        { maxBatch: 64, maxWaitMs: 0, maxConcurrentBatches: 1 },
+        {
+          keyOf: (item) => item.key,
+          runBatch: () => Promise.reject(Object.assign(new Error(`failed with ${code}`), { code })),
+          runOne: (item) => Promise.resolve(`one:${item.value}`),
+        },
+        { debug: record('debug'), info: record('info'), warn: record('warn'), error: record('error') },
+      );
+    for (const code of ['23505', '40P01', '57P01']) {
+      const coalescer = failWith(code);
+      expect(await Promise.all([1, 2].map((value) => coalescer.submit({ key: `k${value}`, value })))).toEqual(['one:1', 'one:2']);
+    }
+    expect(logged).toEqual(['debug 23505', 'debug 40P01', 'warn 57P01']);
+  });
+
   it('drains: resolves once everything submitted has settled', async () => {
     const r = recording();
     r.hold();

@@ -151,8 +151,11 @@ export class Coalescer<TItem, TResult> {
       results = await this.handlers.runBatch(batch.map((pending) => pending.item));
     } catch (error) {
       // The statement rolled back as a whole (a racing duplicate id, a deadlock, a lost connection):
-      // run each append alone so every caller gets its own result or error.
-      this.logger.warn({ batchSize: batch.length, err: describeError(error) }, 'coalesced append batch failed; retrying its appends one by one');
+      // run each append alone so every caller gets its own result or error. Contention that the
+      // one-by-one run is there to sort out (a unique violation, say a room night already taken by
+      // an alongside write; a deadlock) is routine under load: debug, not a warning.
+      const level = isContention(error) ? 'debug' : 'warn';
+      this.logger[level]({ batchSize: batch.length, err: describeError(error) }, 'coalesced append batch failed; retrying its appends one by one');
       await Promise.all(batch.map((pending) => this.handlers.runOne(pending.item).then(pending.resolve, pending.reject)));
       return;
     }
@@ -162,6 +165,13 @@ export class Coalescer<TItem, TResult> {
       else pending.resolve(result);
     });
   }
+}
+
+/** unique_violation, deadlock_detected, serialization_failure. */
+const CONTENTION_CODES = new Set(['23505', '40P01', '40001']);
+
+function isContention(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && CONTENTION_CODES.has(String((error as { code?: unknown }).code));
 }
 
 function describeError(error: unknown): { code?: unknown; message: string } {
