@@ -2,7 +2,7 @@ import { InvalidArgumentError, type PreparedAppend } from '@eventfold/core';
 import { is, SQL, StringChunk, type BuildQueryConfig } from 'drizzle-orm';
 import { CasingCache } from 'drizzle-orm/casing';
 import { PgDialect } from 'drizzle-orm/pg-core';
-import { createStreamParams, createStreamsParams } from './append';
+import { createStreamParams, createStreamsParams, isOneEvent } from './append';
 import { preparedStatement, type Statement } from './driver';
 import { quoteIdentifier } from './schema-name';
 import { APPENDED_COLUMNS, createStreamSql, createStreamsSql } from './statements';
@@ -92,7 +92,10 @@ export function createStreamWithWrites(schema: string, item: PreparedAppend, wri
   const own = createStreamParams(item);
   const rendered = renderWrites(writes, own.length);
   const ctes = rendered.texts.map((text, n) => `, eventfold_alongside_${n + 1} as (${text})`).join('');
-  return named(createStreamSql(schema, { skipExisting: false, returnAll: true, writes: ctes }), [...own, ...rendered.params]);
+  return named(createStreamSql(schema, { skipExisting: false, returnAll: true, oneEvent: isOneEvent(item), writes: ctes }), [
+    ...own,
+    ...rendered.params,
+  ]);
 }
 
 /**

@@ -66,10 +66,21 @@ export function appendParams(items: readonly PreparedAppend[], channel: string |
   return [streamIds, streamTypes, expected, counts, uuidArray(events), types, jsonArray(events, 'dataJson'), jsonArray(events, 'metadataJson'), channel, checkIds];
 }
 
-/** Parameters of the createStream statement: one append that creates its stream. */
+/**
+ * Parameters of the createStream statement: one append that creates its stream. An append of
+ * exactly one event ({@link isOneEvent}) passes that event's fields as they are, for the statement
+ * built with `oneEvent`.
+ */
 export function createStreamParams(item: PreparedAppend): unknown[] {
+  const [only] = item.events;
+  if (only !== undefined && isOneEvent(item)) return [item.streamId, item.streamType, only.id, only.type, only.dataJson, only.metadataJson];
   const types = item.events.map((event) => event.type);
   return [item.streamId, item.streamType, uuidArray(item.events), types, jsonArray(item.events, 'dataJson'), jsonArray(item.events, 'metadataJson')];
+}
+
+/** Whether an append takes the createStream statement's one-event form. */
+export function isOneEvent(item: PreparedAppend): boolean {
+  return item.events.length === 1;
 }
 
 /** Parameters of the createStreams statement for appends to distinct streams, in order. */

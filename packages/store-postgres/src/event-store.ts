@@ -28,6 +28,7 @@ import {
   appendParams,
   appendStreamParams,
   createStreamParams,
+  isOneEvent,
   createStreamsParams,
   appendedResult,
   idsUsedRow,
@@ -434,7 +435,10 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     const [only] = items;
     const created =
       items.length === 1 && only !== undefined
-        ? await this.client.query<AppendRow>(this.shared.statements.createStream, createStreamParams(only))
+        ? await this.client.query<AppendRow>(
+            isOneEvent(only) ? this.shared.statements.createStreamOneEvent : this.shared.statements.createStream,
+            createStreamParams(only),
+          )
         : await this.client.query<AppendRow>(this.shared.statements.createStreams, createStreamsParams(items));
     if (created.length === items.length) return created;
     const byItem = new Map(created.map((row) => [Number(row.item), row]));

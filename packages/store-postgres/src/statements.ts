@@ -20,6 +20,8 @@ export interface StoreStatements {
   readonly createStreams: Statement;
   /** createStreams for a single append: the same rows, about 25% less server time for one item. */
   readonly createStream: Statement;
+  /** createStream for an append of exactly one event (the common case): nothing to unnest. */
+  readonly createStreamOneEvent: Statement;
   readonly recordedByIds: Statement;
   readonly streamForwards: Statement;
   readonly streamBackwards: Statement;
@@ -88,32 +90,42 @@ export interface CreateStatementShape {
   readonly skipExisting: boolean;
   /** True: the events CTE returns every column of `appended` (for writes); false: what the result needs. */
   readonly returnAll: boolean;
+  /**
+   * createStreamSql only. True: the append has exactly one event, passed as scalars (see
+   * createStreamParams): nothing to unnest. Through the store at 8 writers, about 10% more
+   * single-event creates per second.
+   */
+  readonly oneEvent?: boolean;
   /** CTE definitions placed after the events CTE, each starting with `, ` (the writes). */
   readonly writes?: string;
 }
 
 /**
  * Appends that each create their stream, for one item. Parameters (createStreamParams): $1 stream
- * id, $2 stream type, $3 event ids (text[]), $4 types, $5 data and $6 metadata (JSON arrays). The
- * events CTE is `appended`. Returns createStreams' row for item 1, or no row when the stream
+ * id, $2 stream type, then the events: $3 ids (text[]), $4 types, $5 data and $6 metadata (JSON
+ * arrays), or with `oneEvent` the one event's $3 id, $4 type, $5 data and $6 metadata (JSON texts).
+ * The events CTE is `appended`. Returns createStreams' row for item 1, or no row when the stream
  * exists (with skipExisting).
  */
 export function createStreamSql(schema: string, shape: CreateStatementShape): string {
   const s = quoteIdentifier(schema);
   const events = `${s}.events`;
   const returning = shape.returnAll ? APPENDED_COLUMNS.map((column) => `${events}.${column}`).join(', ') : `${events}.global_position`;
+  const selectEvents = shape.oneEvent === true
+    ? `select s.id, s.type, 1, $3::uuid, $4::text, $5::jsonb, $6::jsonb, s.created_at from s`
+    : `select s.id, s.type, u.ord, u.id::uuid, u.type, u.data, u.metadata, s.created_at
+         from s, rows from (unnest($3::text[]), unnest($4::text[]), jsonb_array_elements($5::jsonb),
+                            jsonb_array_elements($6::jsonb)) with ordinality as u(id, type, data, metadata, ord)
+        order by u.ord`;
   return `with s as (
        insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
-       values ($1::text, $2::text, cardinality($3::text[]), date_trunc('milliseconds', now()),
+       values ($1::text, $2::text, ${shape.oneEvent === true ? '1' : 'cardinality($3::text[])'}, date_trunc('milliseconds', now()),
                date_trunc('milliseconds', now()), pg_current_xact_id())
        ${shape.skipExisting ? 'on conflict (id) do nothing' : ''}
        returning st.id, st.type, st.version, st.created_at
      ), appended as (
        insert into ${events} (stream_id, stream_type, version, event_id, type, data, metadata, occurred_at)
-       select s.id, s.type, u.ord, u.id::uuid, u.type, u.data, u.metadata, s.created_at
-         from s, rows from (unnest($3::text[]), unnest($4::text[]), jsonb_array_elements($5::jsonb),
-                            jsonb_array_elements($6::jsonb)) with ordinality as u(id, type, data, metadata, ord)
-        order by u.ord
+       ${selectEvents}
        returning ${returning}
      )${shape.writes ?? ''}
      select 1 as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
@@ -184,7 +196,8 @@ export function storeStatements(schema: string): StoreStatements {
          from ${s}.append_stream($1::text, $2::text, $3::bigint, $4::text[], $5::text[], $6::jsonb, $7::jsonb, $8::text, $9::boolean)`,
     ),
     createStreams: preparedStatement(createStreamsSql(schema, { skipExisting: true, returnAll: false })),
-    createStream: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false })),
+    createStream: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false, oneEvent: false })),
+    createStreamOneEvent: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false, oneEvent: true })),
     recordedByIds: preparedStatement(
       `select ${EVENT_COLUMNS}, (e.data = c.data::jsonb) as same_data
          from unnest($1::text[], $2::text[]) as c(id, data)
