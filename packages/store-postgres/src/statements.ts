@@ -20,7 +20,10 @@ export interface StoreStatements {
   readonly createStreams: Statement;
   /** createStreams for a single append: the same rows, about 25% less server time for one item. */
   readonly createStream: Statement;
-  /** createStream for an append of exactly one event (the common case): nothing to unnest. */
+  /**
+   * createStream for an append of exactly one event (the common case): nothing to unnest, and a
+   * lean result ({@link OneEventCreatedRow}, read with queryArrays).
+   */
   readonly createStreamOneEvent: Statement;
   readonly recordedByIds: Statement;
   readonly streamForwards: Statement;
@@ -96,6 +99,14 @@ export interface CreateStatementShape {
    * single-event creates per second.
    */
   readonly oneEvent?: boolean;
+  /**
+   * createStreamSql with `oneEvent` only. True: the result is {@link OneEventCreatedRow}, two
+   * columns read as an array row, instead of createStreams' row. Everything else in that row is
+   * known when the stream was created (item 1, status 0, version 1, the type sent), and node-postgres
+   * then parses no int8[] and no six-field row description: through the store at 8 writers, about
+   * 10% more single-event creates per second.
+   */
+  readonly lean?: boolean;
   /** CTE definitions placed after the events CTE, each starting with `, ` (the writes). */
   readonly writes?: string;
 }
@@ -128,11 +139,17 @@ export function createStreamSql(schema: string, shape: CreateStatementShape): st
        ${selectEvents}
        returning ${returning}
      )${shape.writes ?? ''}
-     select 1 as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
-            (select array_agg(appended.global_position order by appended.global_position) from appended) as positions,
+     ${shape.oneEvent === true && shape.lean === true ? `select (select appended.global_position from appended) as position` : `select 1 as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
+            (select array_agg(appended.global_position order by appended.global_position) from appended) as positions`},
             round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
        from s`;
 }
+
+/**
+ * The row of a lean one-event create, as an array: the event's global position (node-postgres
+ * returns int8 as a string, PGlite as a number), then when it was recorded in epoch milliseconds.
+ */
+export type OneEventCreatedRow = readonly [position: string | number, occurredMs: number];
 
 /**
  * Appends that each create their stream, for many streams. Parameters (createStreamsParams): $1
@@ -197,7 +214,7 @@ export function storeStatements(schema: string): StoreStatements {
     ),
     createStreams: preparedStatement(createStreamsSql(schema, { skipExisting: true, returnAll: false })),
     createStream: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false, oneEvent: false })),
-    createStreamOneEvent: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false, oneEvent: true })),
+    createStreamOneEvent: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false, oneEvent: true, lean: true })),
     recordedByIds: preparedStatement(
       `select ${EVENT_COLUMNS}, (e.data = c.data::jsonb) as same_data
          from unnest($1::text[], $2::text[]) as c(id, data)
