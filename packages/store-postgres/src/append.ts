@@ -157,6 +157,22 @@ export function appendedResult(prepared: PreparedAppend, row: AppendRow): Append
   return { streamId: prepared.streamId, streamType: row.stream_type, nextExpectedVersion: row.stream_version, events, idempotent: false };
 }
 
+/**
+ * The row of an item a lean create statement wrote (see CreatedRow in statements.ts): the stream is new, so its
+ * version is the event count and its type the one sent. `positions` is the events' global
+ * positions joined by commas (or one int8, as the driver returns it).
+ */
+export function createdRow(prepared: PreparedAppend, item: number, positions: unknown, occurredMs: unknown): AppendRow {
+  return {
+    item,
+    status: APPENDED,
+    stream_version: prepared.events.length,
+    stream_type: prepared.streamType,
+    positions: typeof positions === 'number' ? [positions] : String(positions).split(','),
+    occurred_ms: Number(occurredMs),
+  };
+}
+
 /** A used event id made the append fail (autocommit appends skip the up-front lookup). */
 export function idsUsedRow(prepared: PreparedAppend): AppendRow {
   return { item: 1, status: IDS_USED, stream_version: 0, stream_type: prepared.streamType, positions: null, occurred_ms: 0 };

@@ -83,7 +83,8 @@ describe.skipIf(fixture === undefined)('write coalescing', () => {
       // the stream exists: an identical retry, and a create with other events
       store.append(retried.streamId, [{ id: retried.events[0]!.id, type: 'Placed', data: {} }], { expectedVersion: 'no_stream' }),
       store.append(existing[1]!.streamId, [{ type: 'Placed', data: { again: true } }], { expectedVersion: 0 }),
-      store.append(`order-${randomUUID()}`, [{ type: 'Placed', data: { last: true } }], { expectedVersion: 'no_stream' }),
+      // a create with one event and a stream type of its own, in the same batch as two-event creates
+      store.append(`order-${randomUUID()}`, [{ type: 'Placed', data: { last: true } }], { expectedVersion: 'no_stream', streamType: 'archive' }),
     ];
     const outcomes = await Promise.allSettled(calls);
     const fulfilled = outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value : undefined));
@@ -95,7 +96,9 @@ describe.skipIf(fixture === undefined)('write coalescing', () => {
       ]);
       expect(result?.nextExpectedVersion).toBe(2);
     }
-    expect(fulfilled[8]?.events.map((event) => event.data)).toEqual([{ last: true }]);
+    expect(fulfilled[8]?.events.map((event) => [event.version, event.streamType, event.data])).toEqual([[1, 'archive', { last: true }]]);
+    expect(fulfilled[8]).toMatchObject({ streamType: 'archive', nextExpectedVersion: 1 });
+    expect(fulfilled[0]).toMatchObject({ streamType: 'order', nextExpectedVersion: 2 });
     expect(fulfilled[6]).toMatchObject({ idempotent: true, nextExpectedVersion: 1 });
     expect(fulfilled[6]?.events[0]?.globalPosition).toBe(retried.events[0]!.globalPosition);
     expect(outcomes[7]?.status).toBe('rejected');

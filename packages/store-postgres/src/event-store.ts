@@ -27,6 +27,7 @@ import {
   FEED_ORDER,
   appendParams,
   appendStreamParams,
+  createdRow,
   createStreamParams,
   isOneEvent,
   createStreamsParams,
@@ -66,7 +67,7 @@ import {
 import { feedRowCheckpoint, isHeldBack, splitFeedRows, type FeedInfoRow, type FeedStatementRow } from './feed-rows';
 import { toRecordedEvent, type Upcast } from './recorded-event';
 import { DEFAULT_SCHEMA, assertValidSchemaName } from './schema-name';
-import { storeStatements, type OneEventCreatedRow, type StoreStatements } from './statements';
+import { storeStatements, type StoreStatements } from './statements';
 import { assertStorableAppend, assertStorableStreamId } from './text-values';
 
 /** An event catalog (e.g. from `@eventfold/shared-schema`): validates appends, optionally upcasts reads. */
@@ -433,12 +434,20 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
    */
   async #createStreams(items: readonly PreparedAppend[]): Promise<readonly AppendRow[]> {
     const [only] = items;
-    const created =
-      items.length === 1 && only !== undefined
-        ? isOneEvent(only)
-          ? await this.#createOneEventStream(only)
-          : await this.client.query<AppendRow>(this.shared.statements.createStream, createStreamParams(only))
-        : await this.client.query<AppendRow>(this.shared.statements.createStreams, createStreamsParams(items));
+    const { statements } = this.shared;
+    const created: AppendRow[] = [];
+    if (items.length === 1 && only !== undefined) {
+      const statement = isOneEvent(only) ? statements.createStreamOneEvent : statements.createStream;
+      const [row] = await this.client.queryArrays(statement, createStreamParams(only));
+      if (row !== undefined) created.push(createdRow(only, 1, row[0], row[1]));
+    } else {
+      for (const row of await this.client.queryArrays(statements.createStreams, createStreamsParams(items))) {
+        const item = Number(row[0]);
+        const prepared = items[item - 1];
+        if (prepared === undefined) throw new Error(`a batch of ${items.length} creates returned item ${item}`);
+        created.push(createdRow(prepared, item, row[1], row[2]));
+      }
+    }
     if (created.length === items.length) return created;
     const byItem = new Map(created.map((row) => [Number(row.item), row]));
     const rest = items.filter((_, index) => !byItem.has(index + 1));
@@ -449,14 +458,6 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
       if (row === undefined) throw new Error(`append batch returned no row for item ${index + 1}`);
       return row;
     });
-  }
-
-  /** The lean one-event create: its row, or none when the stream exists (nothing was written). */
-  async #createOneEventStream(prepared: PreparedAppend): Promise<AppendRow[]> {
-    const rows = await this.client.queryArrays(this.shared.statements.createStreamOneEvent, createStreamParams(prepared));
-    const row = rows[0] as OneEventCreatedRow | undefined;
-    if (row === undefined) return [];
-    return [{ item: 1, status: APPENDED, stream_version: 1, stream_type: prepared.streamType, positions: [row[0]], occurred_ms: row[1] }];
   }
 
   async #appendNothing(prepared: PreparedAppend): Promise<AppendResult> {

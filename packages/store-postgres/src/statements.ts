@@ -13,17 +13,14 @@ export interface StoreStatements {
   readonly appendStream: Statement;
   /**
    * Appends that each create their stream (expected version no_stream or 0), outside a
-   * transaction: one plain statement, no PL/pgSQL. One row per item written, ordered by item; an
-   * item whose stream exists gets no row and nothing of it is written (the caller then runs it
-   * through the functions, which report the conflict).
+   * transaction: one plain statement, no PL/pgSQL. One lean row ({@link CreatedRow}) per item
+   * written, ordered by item; an item whose stream exists gets no row and nothing of it is written
+   * (the caller then runs it through the functions, which report the conflict).
    */
   readonly createStreams: Statement;
-  /** createStreams for a single append: the same rows, about 25% less server time for one item. */
+  /** createStreams for a single append (no item column): about 25% less server time for one item. */
   readonly createStream: Statement;
-  /**
-   * createStream for an append of exactly one event (the common case): nothing to unnest, and a
-   * lean result ({@link OneEventCreatedRow}, read with queryArrays).
-   */
+  /** createStream for an append of exactly one event (the common case): nothing to unnest. */
   readonly createStreamOneEvent: Statement;
   readonly recordedByIds: Statement;
   readonly streamForwards: Statement;
@@ -100,11 +97,12 @@ export interface CreateStatementShape {
    */
   readonly oneEvent?: boolean;
   /**
-   * createStreamSql with `oneEvent` only. True: the result is {@link OneEventCreatedRow}, two
-   * columns read as an array row, instead of createStreams' row. Everything else in that row is
-   * known when the stream was created (item 1, status 0, version 1, the type sent), and node-postgres
-   * then parses no int8[] and no six-field row description: through the store at 8 writers, about
-   * 10% more single-event creates per second.
+   * True: the result is {@link CreatedRow}, two or three columns read as array rows, instead of
+   * the rows append_events returns. Everything else in such a row is known to the caller when the
+   * stream was created (status 0, version = the event count, the type sent), and node-postgres then
+   * parses no int8[] and no six-field row description: through the store at 8 writers, about 10%
+   * more single-event creates per second. The store's own statements are lean; `alongside` ones
+   * are not.
    */
   readonly lean?: boolean;
   /** CTE definitions placed after the events CTE, each starting with `, ` (the writes). */
@@ -139,17 +137,30 @@ export function createStreamSql(schema: string, shape: CreateStatementShape): st
        ${selectEvents}
        returning ${returning}
      )${shape.writes ?? ''}
-     ${shape.oneEvent === true && shape.lean === true ? `select (select appended.global_position from appended) as position` : `select 1 as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
-            (select array_agg(appended.global_position order by appended.global_position) from appended) as positions`},
+     ${createStreamResult(shape)},
             round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
        from s`;
 }
 
+function createStreamResult(shape: CreateStatementShape): string {
+  if (shape.lean !== true) {
+    return `select 1 as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
+            (select array_agg(appended.global_position order by appended.global_position) from appended) as positions`;
+  }
+  return shape.oneEvent === true
+    ? 'select (select appended.global_position from appended) as positions'
+    : `select (select string_agg(appended.global_position::text, ',' order by appended.global_position) from appended) as positions`;
+}
+
 /**
- * The row of a lean one-event create, as an array: the event's global position (node-postgres
- * returns int8 as a string, PGlite as a number), then when it was recorded in epoch milliseconds.
+ * A row of a lean create ({@link CreateStatementShape.lean}), as an array: createStreams starts
+ * with the item number; then the events' global positions in version order, joined by commas (a
+ * one-event create returns its int8 alone: node-postgres gives a string, PGlite a number), and
+ * when they were recorded, in epoch milliseconds.
  */
-export type OneEventCreatedRow = readonly [position: string | number, occurredMs: number];
+export type CreatedRow =
+  | readonly [positions: string | number, occurredMs: number]
+  | readonly [item: number, positions: string, occurredMs: number];
 
 /**
  * Appends that each create their stream, for many streams. Parameters (createStreamsParams): $1
@@ -187,9 +198,14 @@ export function createStreamsSql(schema: string, shape: CreateStatementShape): s
         order by e.ord
        returning ${returning}
      )${shape.writes ?? ''}
-     select input.item::integer as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
+     select input.item::integer as item, ${
+       shape.lean === true
+         ? `(select string_agg(a.global_position::text, ',' order by a.version) from eventfold_appended a
+              where a.stream_id = s.id) as positions,`
+         : `0::smallint as status, s.version as stream_version, s.type as stream_type,
             (select array_agg(a.global_position order by a.version) from eventfold_appended a
-              where a.stream_id = s.id) as positions,
+              where a.stream_id = s.id) as positions,`
+     }
             round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
        from input join s on s.id = input.stream_id
       order by input.item`;
@@ -212,8 +228,8 @@ export function storeStatements(schema: string): StoreStatements {
       `select 1 as item, status, stream_version, stream_type, positions, round(date_part('epoch', occurred_at) * 1000)::float8 as occurred_ms
          from ${s}.append_stream($1::text, $2::text, $3::bigint, $4::text[], $5::text[], $6::jsonb, $7::jsonb, $8::text, $9::boolean)`,
     ),
-    createStreams: preparedStatement(createStreamsSql(schema, { skipExisting: true, returnAll: false })),
-    createStream: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false, oneEvent: false })),
+    createStreams: preparedStatement(createStreamsSql(schema, { skipExisting: true, returnAll: false, lean: true })),
+    createStream: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false, oneEvent: false, lean: true })),
     createStreamOneEvent: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false, oneEvent: true, lean: true })),
     recordedByIds: preparedStatement(
       `select ${EVENT_COLUMNS}, (e.data = c.data::jsonb) as same_data
