@@ -351,10 +351,14 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
    */
   async #createStreamsWithWrites(items: readonly CreateWithWrites[]): Promise<readonly AppendResult[]> {
     const statement = createStreamsWithWrites(this.shared.schema, items);
-    const rows = await this.client.query<AppendRow>(statement.statement, statement.params);
+    const rows = await this.client.queryArrays(statement.statement, statement.params);
     if (rows.length !== items.length) throw new Error(`a batch of ${items.length} creates returned ${rows.length} rows`);
     this.#committed();
-    return items.map((item, index) => appendedResult(item.prepared, rows[index] as AppendRow));
+    return rows.map((row, index) => {
+      const item = items[index];
+      if (item === undefined || Number(row[0]) !== index + 1) throw new Error(`a batch of ${items.length} creates returned item ${String(row[0])} in place ${index + 1}`);
+      return appendedResult(item.prepared, createdRow(item.prepared, index + 1, row[1], row[2]));
+    });
   }
 
   async #appendWithWritesAlone(prepared: PreparedAppend, writes: readonly SQL[]): Promise<AppendResult> {
@@ -362,10 +366,10 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     if (!this.client.inTransaction && createsStream(prepared.expectedVersion)) {
       const statement = createStreamWithWrites(schema, prepared, writes);
       try {
-        const [row] = await this.client.query<AppendRow>(statement.statement, statement.params);
+        const [row] = await this.client.queryArrays(statement.statement, statement.params);
         if (row === undefined) throw new Error('the create statement returned no row');
         this.#committed();
-        return appendedResult(prepared, row);
+        return appendedResult(prepared, createdRow(prepared, 1, row[0], row[1]));
       } catch (error) {
         if (!isStreamExistsError(error, schema) && !isEventIdRace(error)) throw error;
       }

@@ -101,8 +101,8 @@ export interface CreateStatementShape {
    * the rows append_events returns. Everything else in such a row is known to the caller when the
    * stream was created (status 0, version = the event count, the type sent), and node-postgres then
    * parses no int8[] and no six-field row description: through the store at 8 writers, about 10%
-   * more single-event creates per second. The store's own statements are lean; `alongside` ones
-   * are not.
+   * more single-event creates per second. The store's own statements and `alongside` creates are
+   * lean.
    */
   readonly lean?: boolean;
   /** CTE definitions placed after the events CTE, each starting with `, ` (the writes). */
