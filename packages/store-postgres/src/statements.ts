@@ -100,8 +100,8 @@ export interface CreateStatementShape {
    * True: the result is {@link CreatedRow}, two or three columns read as array rows, instead of
    * the rows append_events returns. Everything else in such a row is known to the caller when the
    * stream was created (status 0, version = the event count, the type sent), and node-postgres then
-   * parses no int8[] and no six-field row description: through the store at 8 writers, about 10%
-   * more single-event creates per second. The store's own statements and `alongside` creates are
+   * parses no int8[] and no six-field row description: the one-event create statement alone, at 8
+   * writers through node-postgres, ran about 10% more per second. The store's own statements and `alongside` creates are
    * lean.
    */
   readonly lean?: boolean;
