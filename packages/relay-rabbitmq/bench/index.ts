@@ -288,8 +288,11 @@ async function measureLatency(store: ReturnType<typeof createPostgresEventStore>
   }
   await Promise.all(outstanding);
   const rate = Math.round(total / ((performance.now() - started) / 1000));
+  // Wait for every counted event itself: the consumer also receives the warm-up appends, so a count
+  // of arrivals could reach the total while the last counted events are still on their way.
   const deadline = Date.now() + 30_000;
-  while (arrivedAt.size < total && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  const waiting = (): boolean => [...calledAt.keys()].some((id) => !arrivedAt.has(id));
+  while (waiting() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   clearInterval(sampler);
   probing = false;
   await probeLoop;
