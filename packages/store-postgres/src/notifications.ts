@@ -32,8 +32,8 @@ const NOTIFY_SQL = "select pg_notify($1::text, $2::text) from (select set_config
 
 /**
  * NOTIFY on the store's dedicated connection: synchronous_commit is off for that whole session (it
- * runs nothing else), and the statement is prepared once, so each NOTIFY is parsed and planned
- * never again. Under steady appends this halves what a notification costs the server.
+ * runs nothing else), and the statement is prepared once per connection, so a NOTIFY is not parsed
+ * and planned again each time.
  */
 const DEDICATED_NOTIFY = { name: 'eventfold_notify', text: 'select pg_notify($1::text, $2::text)' } as const;
 
