@@ -86,13 +86,13 @@ function renderWrites(writes: readonly SQL[], offset: number): { texts: string[]
  * One statement that creates the stream, appends its events and runs the writes: the createStream
  * statement with a plain insert of the stream row, so when the stream exists the whole statement
  * fails with a unique violation on `streams_pkey` (see {@link isStreamExistsError}) and nothing of
- * it is written, the writes included. Its row is lean, as createStream's.
+ * it is written, the writes included. Its row is createStream's.
  */
 export function createStreamWithWrites(schema: string, item: PreparedAppend, writes: readonly SQL[]): RenderedStatement {
   const own = createStreamParams(item);
   const rendered = renderWrites(writes, own.length);
   const ctes = rendered.texts.map((text, n) => `, eventfold_alongside_${n + 1} as (${text})`).join('');
-  return named(createStreamSql(schema, { skipExisting: false, returnAll: true, oneEvent: isOneEvent(item), lean: true, writes: ctes }), [
+  return named(createStreamSql(schema, { skipExisting: false, returnAll: true, oneEvent: isOneEvent(item), writes: ctes }), [
     ...own,
     ...rendered.params,
   ]);
@@ -146,7 +146,7 @@ function startsWithWith(write: SQL): boolean {
  * stream rows, and each append's writes with `appended` holding only that append's events (its
  * item's stream id is element i of $1). Any failure (a stream that exists, a used event id, a
  * write refused) fails the whole statement and writes nothing; the caller then runs each append
- * alone, so each gets its own outcome. One lean row per item, as createStreams returns them.
+ * alone, so each gets its own outcome. One row per item, as createStreams returns them.
  */
 export function createStreamsWithWrites(schema: string, items: readonly CreateWithWrites[]): RenderedStatement {
   const own = createStreamsParams(items.map((item) => item.prepared));
@@ -162,7 +162,7 @@ export function createStreamsWithWrites(schema: string, items: readonly CreateWi
         with appended as (select ${columns} from eventfold_appended b where b.stream_id = ($1::text[])[${item}]) ${text})`;
     });
   });
-  return named(createStreamsSql(schema, { skipExisting: false, returnAll: true, lean: true, writes: ctes }), params);
+  return named(createStreamsSql(schema, { skipExisting: false, returnAll: true, writes: ctes }), params);
 }
 
 /** The statement failed because the stream it was to create exists (in this store's schema). */

@@ -158,9 +158,9 @@ export function appendedResult(prepared: PreparedAppend, row: AppendRow): Append
 }
 
 /**
- * The row of an item a lean create statement wrote (CreatedRow in statements.ts): the stream is
- * new, so its version is the event count and its type the one sent. `positions` is the events'
- * global positions joined by commas (or one int8, as the driver returns it).
+ * The row of an item a create statement wrote (CreatedRow in statements.ts): the stream is new, so
+ * its version is the event count and its type the one sent. `positions` is the events' global
+ * positions joined by commas, or one int8 as the driver returns it (a string, or a number on PGlite).
  */
 export function createdRow(prepared: PreparedAppend, item: number, positions: unknown, occurredMs: unknown): AppendRow {
   return {
@@ -168,7 +168,7 @@ export function createdRow(prepared: PreparedAppend, item: number, positions: un
     status: APPENDED,
     stream_version: prepared.events.length,
     stream_type: prepared.streamType,
-    positions: typeof positions === 'number' ? [positions] : String(positions).split(','),
+    positions: String(positions).split(','),
     occurred_ms: Number(occurredMs),
   };
 }

@@ -13,7 +13,7 @@ export interface StoreStatements {
   readonly appendStream: Statement;
   /**
    * Appends that each create their stream (expected version no_stream or 0), outside a
-   * transaction: one plain statement, no PL/pgSQL. One lean row ({@link CreatedRow}) per item
+   * transaction: one plain statement, no PL/pgSQL. One row ({@link CreatedRow}) per item
    * written, ordered by item; an item whose stream exists gets no row and nothing of it is written
    * (the caller then runs it through the functions, which report the conflict).
    */
@@ -79,7 +79,13 @@ const AFTER_CHECKPOINT = '(e.transaction_id, e.global_position) > ($1::text::xid
  */
 export const APPENDED_COLUMNS = ['event_id', 'stream_id', 'stream_type', 'version', 'global_position', 'type', 'data', 'metadata', 'occurred_at'];
 
-/** How a create statement (createStream, createStreams) is built. */
+/**
+ * How a create statement (createStream, createStreams) is built. Every create answers with
+ * {@link CreatedRow}s: everything else about an item is known to the caller when the stream is new
+ * (status 0, version = the event count, the type sent), so node-postgres parses no int8[] and no
+ * six-field row description (the one-event create alone, at 8 writers through node-postgres: about
+ * 10% more per second than with append_events' rows).
+ */
 export interface CreateStatementShape {
   /**
    * True: `ON CONFLICT DO NOTHING` on the stream row, so an item whose stream exists writes
@@ -96,15 +102,6 @@ export interface CreateStatementShape {
    * single-event creates per second.
    */
   readonly oneEvent?: boolean;
-  /**
-   * True: the result is {@link CreatedRow}, two or three columns read as array rows, instead of
-   * the rows append_events returns. Everything else in such a row is known to the caller when the
-   * stream was created (status 0, version = the event count, the type sent), and node-postgres then
-   * parses no int8[] and no six-field row description: the one-event create statement alone, at 8
-   * writers through node-postgres, ran about 10% more per second. The store's own statements and `alongside` creates are
-   * lean.
-   */
-  readonly lean?: boolean;
   /** CTE definitions placed after the events CTE, each starting with `, ` (the writes). */
   readonly writes?: string;
 }
@@ -113,8 +110,8 @@ export interface CreateStatementShape {
  * Appends that each create their stream, for one item. Parameters (createStreamParams): $1 stream
  * id, $2 stream type, then the events: $3 ids (text[]), $4 types, $5 data and $6 metadata (JSON
  * arrays), or with `oneEvent` the one event's $3 id, $4 type, $5 data and $6 metadata (JSON texts).
- * The events CTE is `appended`. Returns createStreams' row for item 1, or no row when the stream
- * exists (with skipExisting).
+ * The events CTE is `appended`. Returns one {@link CreatedRow} without the item number, or no row
+ * when the stream exists (with skipExisting).
  */
 export function createStreamSql(schema: string, shape: CreateStatementShape): string {
   const s = quoteIdentifier(schema);
@@ -137,23 +134,17 @@ export function createStreamSql(schema: string, shape: CreateStatementShape): st
        ${selectEvents}
        returning ${returning}
      )${shape.writes ?? ''}
-     ${createStreamResult(shape)},
+     select ${
+       shape.oneEvent === true
+         ? '(select appended.global_position from appended)'
+         : `(select string_agg(appended.global_position::text, ',' order by appended.global_position) from appended)`
+     } as positions,
             round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
        from s`;
 }
 
-function createStreamResult(shape: CreateStatementShape): string {
-  if (shape.lean !== true) {
-    return `select 1 as item, 0::smallint as status, s.version as stream_version, s.type as stream_type,
-            (select array_agg(appended.global_position order by appended.global_position) from appended) as positions`;
-  }
-  return shape.oneEvent === true
-    ? 'select (select appended.global_position from appended) as positions'
-    : `select (select string_agg(appended.global_position::text, ',' order by appended.global_position) from appended) as positions`;
-}
-
 /**
- * A row of a lean create ({@link CreateStatementShape.lean}), as an array: createStreams starts
+ * A row of a create statement, as an array: createStreams starts
  * with the item number; then the events' global positions in version order, joined by commas (a
  * one-event create returns its int8 alone: node-postgres gives a string, PGlite a number), and
  * when they were recorded, in epoch milliseconds.
@@ -198,14 +189,9 @@ export function createStreamsSql(schema: string, shape: CreateStatementShape): s
         order by e.ord
        returning ${returning}
      )${shape.writes ?? ''}
-     select input.item::integer as item, ${
-       shape.lean === true
-         ? `(select string_agg(a.global_position::text, ',' order by a.version) from eventfold_appended a
-              where a.stream_id = s.id) as positions,`
-         : `0::smallint as status, s.version as stream_version, s.type as stream_type,
-            (select array_agg(a.global_position order by a.version) from eventfold_appended a
-              where a.stream_id = s.id) as positions,`
-     }
+     select input.item::integer as item,
+            (select string_agg(a.global_position::text, ',' order by a.version) from eventfold_appended a
+              where a.stream_id = s.id) as positions,
             round(date_part('epoch', s.created_at) * 1000)::float8 as occurred_ms
        from input join s on s.id = input.stream_id
       order by input.item`;
@@ -228,9 +214,9 @@ export function storeStatements(schema: string): StoreStatements {
       `select 1 as item, status, stream_version, stream_type, positions, round(date_part('epoch', occurred_at) * 1000)::float8 as occurred_ms
          from ${s}.append_stream($1::text, $2::text, $3::bigint, $4::text[], $5::text[], $6::jsonb, $7::jsonb, $8::text, $9::boolean)`,
     ),
-    createStreams: preparedStatement(createStreamsSql(schema, { skipExisting: true, returnAll: false, lean: true })),
-    createStream: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false, oneEvent: false, lean: true })),
-    createStreamOneEvent: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false, oneEvent: true, lean: true })),
+    createStreams: preparedStatement(createStreamsSql(schema, { skipExisting: true, returnAll: false })),
+    createStream: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false, oneEvent: false })),
+    createStreamOneEvent: preparedStatement(createStreamSql(schema, { skipExisting: true, returnAll: false, oneEvent: true })),
     recordedByIds: preparedStatement(
       `select ${EVENT_COLUMNS}, (e.data = c.data::jsonb) as same_data
          from unnest($1::text[], $2::text[]) as c(id, data)
