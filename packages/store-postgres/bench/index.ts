@@ -101,8 +101,9 @@ const round = (n: number): number => Math.round(n * 100) / 100;
  */
 const targets = new Map<string, { readonly label: Record<string, unknown>; readonly target: number; readonly ratios: number[] }>();
 
-function recordRatio(key: string, label: Record<string, unknown>, target: number, line: Record<string, unknown>): void {
+function recordRatio(label: Record<string, unknown>, target: number, line: Record<string, unknown>): void {
   if (typeof line['ratio'] !== 'number') return;
+  const key = JSON.stringify(label);
   const entry = targets.get(key) ?? { label, target, ratios: [] };
   entry.ratios.push(line['ratio']);
   targets.set(key, entry);
@@ -194,8 +195,8 @@ async function main(): Promise<void> {
               { workload: 'W1 append-single', writers, coalesce, ...result },
               rawOf(`raw-insert-single@${writers}`),
             );
-            if (writers === 8 && !coalesce) recordRatio('w1-8', { workload: 'W1 append-single', writers, coalesce }, 0.6, line);
-            if (writers === 16 && coalesce) recordRatio('w1-16c', { workload: 'W1 append-single', writers, coalesce }, 1.0, line);
+            if (writers === 8 && !coalesce) recordRatio({ workload: 'W1 append-single', writers, coalesce }, 0.6, line);
+            if (writers === 16 && coalesce) recordRatio({ workload: 'W1 append-single', writers, coalesce }, 1.0, line);
           }
           if (writers === 8 && r === 0) await notifyCost();
         }
@@ -211,7 +212,7 @@ async function main(): Promise<void> {
           throughput(8, 100, () => store.append(`reservation-${randomUUID()}`, batch, { expectedVersion: 'no_stream' })),
         );
         const line = report({ workload: 'W2 append-batch', writers: 8, eventsPerAppend: 100, ...result }, rawOf('raw-insert-batch100@8'));
-        recordRatio('w2', { workload: 'W2 append-batch', writers: 8, eventsPerAppend: 100 }, 0.35, line);
+        recordRatio({ workload: 'W2 append-batch', writers: 8, eventsPerAppend: 100 }, 0.35, line);
       }
     }
     reportTargets();

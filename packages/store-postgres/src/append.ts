@@ -173,6 +173,17 @@ export function createdRow(prepared: PreparedAppend, item: number, positions: un
   };
 }
 
+/**
+ * The row of one item of a batched create (createStreams' array rows: item number, positions,
+ * time), matched to its append by the item number.
+ */
+export function createdRowOfItem(items: readonly PreparedAppend[], row: readonly unknown[]): AppendRow {
+  const item = Number(row[0]);
+  const prepared = items[item - 1];
+  if (prepared === undefined) throw new Error(`a batch of ${items.length} creates returned item ${String(row[0])}`);
+  return createdRow(prepared, item, row[1], row[2]);
+}
+
 /** A used event id made the append fail (autocommit appends skip the up-front lookup). */
 export function idsUsedRow(prepared: PreparedAppend): AppendRow {
   return { item: 1, status: IDS_USED, stream_version: 0, stream_type: prepared.streamType, positions: null, occurred_ms: 0 };

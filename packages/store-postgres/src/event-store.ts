@@ -28,6 +28,7 @@ import {
   appendParams,
   appendStreamParams,
   createdRow,
+  createdRowOfItem,
   createStreamParams,
   isOneEvent,
   createStreamsParams,
@@ -354,10 +355,11 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     const rows = await this.client.queryArrays(statement.statement, statement.params);
     if (rows.length !== items.length) throw new Error(`a batch of ${items.length} creates returned ${rows.length} rows`);
     this.#committed();
+    const prepared = items.map((item) => item.prepared);
     return rows.map((row, index) => {
-      const item = items[index];
-      if (item === undefined || Number(row[0]) !== index + 1) throw new Error(`a batch of ${items.length} creates returned item ${String(row[0])} in place ${index + 1}`);
-      return appendedResult(item.prepared, createdRow(item.prepared, index + 1, row[1], row[2]));
+      const created = createdRowOfItem(prepared, row);
+      if (created.item !== index + 1) throw new Error(`a batch of ${items.length} creates returned item ${created.item} in place ${index + 1}`);
+      return appendedResult(prepared[index] as PreparedAppend, created);
     });
   }
 
@@ -445,12 +447,7 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
       const [row] = await this.client.queryArrays(statement, createStreamParams(only));
       if (row !== undefined) created.push(createdRow(only, 1, row[0], row[1]));
     } else {
-      for (const row of await this.client.queryArrays(statements.createStreams, createStreamsParams(items))) {
-        const item = Number(row[0]);
-        const prepared = items[item - 1];
-        if (prepared === undefined) throw new Error(`a batch of ${items.length} creates returned item ${item}`);
-        created.push(createdRow(prepared, item, row[1], row[2]));
-      }
+      for (const row of await this.client.queryArrays(statements.createStreams, createStreamsParams(items))) created.push(createdRowOfItem(items, row));
     }
     if (created.length === items.length) return created;
     const byItem = new Map(created.map((row) => [Number(row.item), row]));
