@@ -22,6 +22,16 @@ const xid8 = customType<{ data: string; driverData: string }>({
 });
 
 /**
+ * Text compared byte by byte (`COLLATE "C"`), for identifiers: stream ids and type names. They are
+ * looked up by equality and sorted only to give locks one order, so language rules buy nothing,
+ * and every index insert and lookup compares them: under a database's default collation (say
+ * `en_US.UTF-8`) each comparison goes through the C library's `strcoll`.
+ */
+const identifier = customType<{ data: string; driverData: string }>({
+  dataType: () => 'text COLLATE "C"',
+});
+
+/**
  * The Drizzle definitions of eventfold's tables in one Postgres schema. Query them with Drizzle
  * (`db.select().from(tables.events)`); never write to `events` or `streams` directly, append through
  * the store so versions and the global feed stay consistent.
@@ -38,11 +48,11 @@ export function eventfoldTables(schemaName: string) {
       globalPosition: bigint('global_position', { mode: 'number' }).primaryKey().generatedAlwaysAsIdentity(),
       /** The writing transaction (`pg_current_xact_id()`): with globalPosition, the feed's order. */
       transactionId: xid8('transaction_id').notNull().default(sql`pg_current_xact_id()`),
-      streamId: text('stream_id').notNull(),
-      streamType: text('stream_type').notNull(),
+      streamId: identifier('stream_id').notNull(),
+      streamType: identifier('stream_type').notNull(),
       version: integer('version').notNull(),
       eventId: uuid('event_id').notNull(),
-      type: text('type').notNull(),
+      type: identifier('type').notNull(),
       data: jsonb('data').notNull(),
       metadata: jsonb('metadata').notNull().default(sql`'{}'::jsonb`),
       occurredAt: timestamp('occurred_at', { withTimezone: true, mode: 'date' })
@@ -56,15 +66,19 @@ export function eventfoldTables(schemaName: string) {
       uniqueIndex('events_event_id_uq').on(table.eventId),
       // readAll: the gap-safe feed order.
       index('events_feed_idx').on(table.transactionId, table.globalPosition),
-      // readAll filtered by event type / stream type, in feed order.
-      index('events_type_feed_idx').on(table.type, table.transactionId, table.globalPosition),
-      index('events_stream_type_feed_idx').on(table.streamType, table.transactionId, table.globalPosition),
+      // readAll filtered by event type / stream type, in feed order. The key is the name's 32-bit
+      // hash, not the name: a 4-byte key instead of the whole text makes each entry a third
+      // smaller and each comparison an integer one (100-event appends: about 4% more events/s).
+      // The feed statements match `hashtext(e.type) = hashtext($name) and e.type = $name`, so
+      // two names that share a hash share a key range and the second condition tells them apart.
+      index('events_type_feed_idx').on(sql`hashtext(${table.type})`, table.transactionId, table.globalPosition),
+      index('events_stream_type_feed_idx').on(sql`hashtext(${table.streamType})`, table.transactionId, table.globalPosition),
     ],
   );
 
   const streams = schema.table('streams', {
-    id: text('id').primaryKey(),
-    type: text('type').notNull(),
+    id: identifier('id').primaryKey(),
+    type: identifier('type').notNull(),
     version: integer('version').notNull(),
     /**
      * The transaction that appended the stream's last event. An append from an older transaction
@@ -76,7 +90,7 @@ export function eventfoldTables(schemaName: string) {
   });
 
   const snapshots = schema.table('snapshots', {
-    streamId: text('stream_id').primaryKey(),
+    streamId: identifier('stream_id').primaryKey(),
     version: integer('version').notNull(),
     schemaVersion: integer('schema_version').notNull(),
     state: jsonb('state').notNull(),

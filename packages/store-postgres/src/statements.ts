@@ -175,7 +175,7 @@ export function createStreamsSql(schema: string, shape: CreateStatementShape): s
        insert into ${s}.streams as st (id, type, version, created_at, updated_at, last_transaction_id)
        select input.stream_id, input.stream_type, input.count, date_trunc('milliseconds', now()),
               date_trunc('milliseconds', now()), pg_current_xact_id()
-         from input order by input.stream_id
+         from input order by input.stream_id collate "C"
        ${shape.skipExisting ? 'on conflict (id) do nothing' : ''}
        returning st.id, st.type, st.version, st.created_at
      ), eventfold_appended as (
@@ -288,6 +288,14 @@ const FEED_COLUMNS = `x.id, x.stream_id, x.stream_type, x.version, x.global_posi
   x.occurred_ms, x.transaction_id::text as transaction_id`;
 
 /**
+ * `e.type = f.t` in the form the type feed index answers: its key is `hashtext(type)` (see
+ * schema.ts), so the hash picks the index range and the name itself removes any other type that
+ * shares the hash. The same for stream types.
+ */
+const TYPE_IS_F = 'hashtext(e.type) = hashtext(f.t) and e.type = f.t';
+const STREAM_TYPE_IS_F = 'hashtext(e.stream_type) = hashtext(f.t) and e.stream_type = f.t';
+
+/**
  * One page of the gap-safe feed after ($1, $2), at most $3 events (callers ask for limit + 1 to
  * learn whether more are readable), as rows in feed order after ONE leading info row (`id` null)
  * that carries the feed's state:
@@ -317,10 +325,10 @@ function feedStatement(events: string, filter: 'all' | 'types' | 'streamTypes' |
     filter === 'all'
       ? `select ${FEED_COLUMNS} from (${scan('')}) x`
       : filter === 'types'
-        ? merged(' and e.type = f.t')
+        ? merged(` and ${TYPE_IS_F}`)
         : filter === 'streamTypes'
-          ? merged(' and e.stream_type = f.t')
-          : merged(' and e.type = f.t and e.stream_type = any($5::text[])');
+          ? merged(` and ${STREAM_TYPE_IS_F}`)
+          : merged(` and ${TYPE_IS_F} and e.stream_type = any($5::text[])`);
   return preparedStatement(
     `with ${HORIZON}, tail as (
        select e.transaction_id::text as tail_transaction_id, e.global_position::text as tail_position
