@@ -101,7 +101,14 @@ const round = (n: number): number => Math.round(n * 100) / 100;
  */
 const targets = new Map<string, { readonly label: Record<string, unknown>; readonly target: number; readonly ratios: number[] }>();
 
-function recordRatio(label: Record<string, unknown>, target: number, line: Record<string, unknown>): void {
+/** Prints the line of one round of a workload with a ratio target, and records its ratio. */
+function reportRound(
+  label: Record<string, unknown>,
+  result: Record<string, unknown>,
+  raw: Parameters<typeof report>[1],
+  target: number,
+): void {
+  const line = report({ ...label, ...result }, raw);
   if (typeof line['ratio'] !== 'number') return;
   const key = JSON.stringify(label);
   const entry = targets.get(key) ?? { label, target, ratios: [] };
@@ -191,12 +198,10 @@ async function main(): Promise<void> {
             const result = await withStore({ poolSize: writers, coalesce }, (store) =>
               throughput(writers, 1, () => store.append(`reservation-${randomUUID()}`, [event()], { expectedVersion: 'no_stream' })),
             );
-            const line = report(
-              { workload: 'W1 append-single', writers, coalesce, ...result },
-              rawOf(`raw-insert-single@${writers}`),
-            );
-            if (writers === 8 && !coalesce) recordRatio({ workload: 'W1 append-single', writers, coalesce }, 0.6, line);
-            if (writers === 16 && coalesce) recordRatio({ workload: 'W1 append-single', writers, coalesce }, 1.0, line);
+            const label = { workload: 'W1 append-single', writers, coalesce };
+            const target = writers === 8 && !coalesce ? 0.6 : writers === 16 && coalesce ? 1.0 : undefined;
+            if (target === undefined) report({ ...label, ...result }, rawOf(`raw-insert-single@${writers}`));
+            else reportRound(label, result, rawOf(`raw-insert-single@${writers}`), target);
           }
           if (writers === 8 && r === 0) await notifyCost();
         }
@@ -211,8 +216,7 @@ async function main(): Promise<void> {
         const result = await withStore({ poolSize: 8 }, (store) =>
           throughput(8, 100, () => store.append(`reservation-${randomUUID()}`, batch, { expectedVersion: 'no_stream' })),
         );
-        const line = report({ workload: 'W2 append-batch', writers: 8, eventsPerAppend: 100, ...result }, rawOf('raw-insert-batch100@8'));
-        recordRatio({ workload: 'W2 append-batch', writers: 8, eventsPerAppend: 100 }, 0.35, line);
+        reportRound({ workload: 'W2 append-batch', writers: 8, eventsPerAppend: 100 }, result, rawOf('raw-insert-batch100@8'), 0.35);
       }
     }
     reportTargets();

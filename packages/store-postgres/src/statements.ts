@@ -288,12 +288,11 @@ const FEED_COLUMNS = `x.id, x.stream_id, x.stream_type, x.version, x.global_posi
   x.occurred_ms, x.transaction_id::text as transaction_id`;
 
 /**
- * `e.type = f.t` in the form the type feed index answers: its key is `hashtext(type)` (see
- * schema.ts), so the hash picks the index range and the name itself removes any other type that
- * shares the hash. The same for stream types.
+ * `e.<column> = f.t` in the form the type feed indexes answer: their key is `hashtext(<column>)`
+ * (see schema.ts), so the hash picks the index range and the name itself removes any other name
+ * that shares the hash.
  */
-const TYPE_IS_F = 'hashtext(e.type) = hashtext(f.t) and e.type = f.t';
-const STREAM_TYPE_IS_F = 'hashtext(e.stream_type) = hashtext(f.t) and e.stream_type = f.t';
+const nameIsF = (column: 'type' | 'stream_type'): string => `hashtext(e.${column}) = hashtext(f.t) and e.${column} = f.t`;
 
 /**
  * One page of the gap-safe feed after ($1, $2), at most $3 events (callers ask for limit + 1 to
@@ -325,10 +324,10 @@ function feedStatement(events: string, filter: 'all' | 'types' | 'streamTypes' |
     filter === 'all'
       ? `select ${FEED_COLUMNS} from (${scan('')}) x`
       : filter === 'types'
-        ? merged(` and ${TYPE_IS_F}`)
+        ? merged(` and ${nameIsF('type')}`)
         : filter === 'streamTypes'
-          ? merged(` and ${STREAM_TYPE_IS_F}`)
-          : merged(` and ${TYPE_IS_F} and e.stream_type = any($5::text[])`);
+          ? merged(` and ${nameIsF('stream_type')}`)
+          : merged(` and ${nameIsF('type')} and e.stream_type = any($5::text[])`);
   return preparedStatement(
     `with ${HORIZON}, tail as (
        select e.transaction_id::text as tail_transaction_id, e.global_position::text as tail_position
