@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { entityKind, is } from 'drizzle-orm';
 import { PgTransaction, type PgDatabase } from 'drizzle-orm/pg-core';
 import { UnsupportedDriverError } from './errors';
+import { queryTextRows, supportsTextRows, type PgTextRowsTarget } from './pg-text-rows';
 
 /**
  * A Drizzle database or transaction on node-postgres (`drizzle(pool)`) or PGlite (`drizzle(pglite)`).
@@ -22,7 +23,7 @@ export interface Statement {
 }
 
 /** One statement text, named after its hash so every distinct text gets its own prepared statement. */
-export function preparedStatement(text: string): Statement {
+export function preparedStatement(text: string): Required<Statement> {
   return { text, name: `eventfold_${createHash('sha1').update(text).digest('hex').slice(0, 16)}` };
 }
 
@@ -38,6 +39,12 @@ export interface SqlClient {
    * rows faster than objects (no property per column): the store reads events this way.
    */
   queryArrays(statement: Statement | string, params?: readonly unknown[]): Promise<unknown[][]>;
+  /**
+   * Like `queryArrays` for a prepared statement, with fewer conversions: on node-postgres each
+   * column comes as the server's text (see pg-text-rows.ts), on PGlite parsed as `queryArrays` does.
+   * For statements whose callers convert their few columns themselves (String, Number).
+   */
+  queryText(statement: Required<Statement>, params: readonly unknown[]): Promise<unknown[][]>;
   /**
    * The root connection owner, when it can open a dedicated LISTEN connection: a `pg.Pool`, or the
    * PGlite instance. Undefined inside transactions and for single `pg.Client`s (polling only then).
@@ -109,6 +116,7 @@ function sessionKind(session: unknown): DriverKind | undefined {
 
 function nodePgClient(pg: PgQueryable, inTransaction: boolean): SqlClient {
   const pool = !inTransaction && isPool(pg) ? pg : undefined;
+  const textRows = supportsTextRows(pg) ? (pg as unknown as PgTextRowsTarget) : undefined;
   return {
     driver: 'node-postgres',
     inTransaction,
@@ -120,6 +128,10 @@ function nodePgClient(pg: PgQueryable, inTransaction: boolean): SqlClient {
     async queryArrays(statement: Statement | string, params: readonly unknown[] = []): Promise<unknown[][]> {
       const result = await pg.query({ ...pgConfig(statement, params), rowMode: 'array' });
       return result.rows as unknown[][];
+    },
+    queryText(statement: Required<Statement>, params: readonly unknown[]): Promise<unknown[][]> {
+      if (textRows === undefined) return this.queryArrays(statement, params);
+      return queryTextRows(textRows, statement.name, statement.text, params);
     },
   };
 }
@@ -146,6 +158,9 @@ function pgliteClient(pglite: PgliteQueryable, inTransaction: boolean): SqlClien
       const text = typeof statement === 'string' ? statement : statement.text;
       const result = await pglite.query(text, [...params], { rowMode: 'array' });
       return result.rows as unknown[][];
+    },
+    queryText(statement: Required<Statement>, params: readonly unknown[]): Promise<unknown[][]> {
+      return this.queryArrays(statement, params);
     },
   };
 }

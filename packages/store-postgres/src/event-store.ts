@@ -444,10 +444,10 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     const created: AppendRow[] = [];
     if (items.length === 1 && only !== undefined) {
       const statement = isOneEvent(only) ? statements.createStreamOneEvent : statements.createStream;
-      const [row] = await this.client.queryArrays(statement, createStreamParams(only));
+      const [row] = await this.client.queryText(statement, createStreamParams(only));
       if (row !== undefined) created.push(createdRow(only, 1, row[0], row[1]));
     } else {
-      for (const row of await this.client.queryArrays(statements.createStreams, createStreamsParams(items))) created.push(createdRowOfItem(items, row));
+      for (const row of await this.client.queryText(statements.createStreams, createStreamsParams(items))) created.push(createdRowOfItem(items, row));
     }
     if (created.length === items.length) return created;
     const byItem = new Map(created.map((row) => [Number(row.item), row]));

@@ -17,11 +17,11 @@ export interface StoreStatements {
    * written, ordered by item; an item whose stream exists gets no row and nothing of it is written
    * (the caller then runs it through the functions, which report the conflict).
    */
-  readonly createStreams: Statement;
+  readonly createStreams: Required<Statement>;
   /** createStreams for a single append (no item column): about 25% less server time for one item. */
-  readonly createStream: Statement;
+  readonly createStream: Required<Statement>;
   /** createStream for an append of exactly one event (the common case): nothing to unnest. */
-  readonly createStreamOneEvent: Statement;
+  readonly createStreamOneEvent: Required<Statement>;
   readonly recordedByIds: Statement;
   readonly streamForwards: Statement;
   readonly streamBackwards: Statement;
@@ -144,14 +144,14 @@ export function createStreamSql(schema: string, shape: CreateStatementShape): st
 }
 
 /**
- * A row of a create statement, as an array: createStreams starts
- * with the item number; then the events' global positions in version order, joined by commas (a
- * one-event create returns its int8 alone: node-postgres gives a string, PGlite a number), and
- * when they were recorded, in epoch milliseconds.
+ * A row of a create statement, as an array: createStreams starts with the item number; then the
+ * events' global positions in version order, joined by commas, and when they were recorded, in
+ * epoch milliseconds. The store reads these rows with `queryText`: on node-postgres every column is
+ * the server's text, on PGlite the item and time are numbers and a one-event create's int8 too.
  */
 export type CreatedRow =
-  | readonly [positions: string | number, occurredMs: number]
-  | readonly [item: number, positions: string, occurredMs: number];
+  | readonly [positions: string | number, occurredMs: string | number]
+  | readonly [item: string | number, positions: string, occurredMs: string | number];
 
 /**
  * Appends that each create their stream, for many streams. Parameters (createStreamsParams): $1

@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { drizzle } from 'drizzle-orm/node-postgres';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { preparedStatement, sqlClientOf } from './driver';
+import { createPostgresEventStore } from './event-store';
+import { queryTextRows } from './pg-text-rows';
+import { serverFixture } from './test-support/databases';
+
+const fixture = await serverFixture('the text-rows query tests', { poolSize: 2 });
+
+describe.skipIf(fixture === undefined)('queryTextRows on node-postgres', () => {
+  afterAll(async () => {
+    await fixture?.dispose();
+  });
+  if (fixture === undefined) return;
+  const { pool, db } = fixture;
+  const echo = preparedStatement(
+    'select $1::text as s, $2::int8 as n, $3::text[] as a, cardinality($3::text[]) as c, $4::text as nothing, $5::boolean as b',
+  );
+  const tricky = ['a', 'b,c', '{d}', 'say "hi"', 'back\\slash', 'NULL', '', "it's", 'ünï'];
+
+  it('binds every value as text and returns every column as the server spells it', async () => {
+    const rows = await queryTextRows(pool, echo.name, echo.text, ["'; drop table x; --", 9007199254740993n, tricky, null, false]);
+    expect(rows).toEqual([
+      [
+        "'; drop table x; --",
+        '9007199254740993',
+        '{a,"b,c","{d}","say \\"hi\\"","back\\\\slash","NULL","",it\'s,ünï}',
+        String(tricky.length),
+        null,
+        'f',
+      ],
+    ]);
+    // The array arrives element for element: pg's own parser reads the literal back to the input.
+    const { rows: parsed } = await pool.query<{ a: string[] }>({ text: 'select $1::text[] as a', values: [rows[0]?.[2]] });
+    expect(parsed[0]?.a).toEqual(tricky);
+  });
+
+  it('rejects with the server error, and the pool gets its connections back', async () => {
+    const failing = preparedStatement('select 1 / $1::int as q');
+    // Four times the pool's size: a connection kept after an error would hang the later calls.
+    for (let i = 0; i < 8; i += 1) {
+      await expect(queryTextRows(pool, failing.name, failing.text, [0])).rejects.toMatchObject({ code: '22012', message: 'division by zero' });
+    }
+    for (let i = 0; i < 8; i += 1) expect(await queryTextRows(pool, failing.name, failing.text, [1])).toEqual([['1']]);
+    expect(pool.totalCount).toBeLessThanOrEqual(2);
+    expect(pool.idleCount).toBe(pool.totalCount);
+  });
+
+  it('parses a statement once per connection, shares it with pg queries of the same name, and recovers from one that does not parse', async () => {
+    const client = new pg.Client({ connectionString: fixture.database.connectionString });
+    await client.connect();
+    try {
+      const statement = preparedStatement('select $1::int + 1 as n');
+      for (let i = 0; i < 3; i += 1) expect(await queryTextRows(client, statement.name, statement.text, [i])).toEqual([[String(i + 1)]]);
+      const { rows } = await client.query<{ n: string }>({ text: 'select count(*)::text as n from pg_prepared_statements where name = $1', values: [statement.name] });
+      expect(rows[0]?.n).toBe('1');
+      // pg's own Query finds the statement parsed and only binds it.
+      expect((await client.query({ name: statement.name, text: statement.text, values: [41] })).rows).toEqual([{ n: 42 }]);
+
+      const broken = preparedStatement('selec $1::int');
+      await expect(queryTextRows(client, broken.name, broken.text, [1])).rejects.toMatchObject({ code: '42601' });
+      await expect(queryTextRows(client, broken.name, broken.text, [1])).rejects.toMatchObject({ code: '42601' });
+      expect(await queryTextRows(client, statement.name, statement.text, [9])).toEqual([['10']]);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('runs inside a Drizzle transaction, on its connection', async () => {
+    const table = `text_rows_${randomUUID().replaceAll('-', '')}`;
+    await pool.query(`create table ${table} (v text)`);
+    const insert = preparedStatement(`insert into ${table} (v) values ($1) returning v, pg_current_xact_id()::text as xid`);
+    await expect(
+      db.transaction(async (tx) => {
+        const [row] = await sqlClientOf(tx).queryText(insert, ['inside']);
+        const { rows } = await pool.query(`select count(*)::int as n from ${table}`);
+        expect(row?.[0]).toBe('inside');
+        expect(rows).toEqual([{ n: 0 }]);
+        throw new Error('roll back');
+      }),
+    ).rejects.toThrow('roll back');
+    expect((await pool.query(`select count(*)::int as n from ${table}`)).rows).toEqual([{ n: 0 }]);
+  });
+
+  it('leaves a pool in pipeline mode to pg\'s own queries: the store still appends', async () => {
+    const pipelined = new pg.Pool({ connectionString: fixture.database.connectionString, max: 2, pipeline: true });
+    const store = createPostgresEventStore({ db: drizzle(pipelined) });
+    try {
+      const streamId = `text-rows-${randomUUID()}`;
+      const result = await store.append(streamId, [{ type: 'Opened', data: { n: 1 } }], { expectedVersion: 'no_stream' });
+      expect(result.nextExpectedVersion).toBe(1);
+      const read = [];
+      for await (const event of store.readStream(streamId)) read.push(event.data);
+      expect(read).toEqual([{ n: 1 }]);
+    } finally {
+      await store.close();
+      await pipelined.end();
+    }
+  });
+});
