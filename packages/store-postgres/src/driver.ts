@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { entityKind, is } from 'drizzle-orm';
 import { PgTransaction, type PgDatabase } from 'drizzle-orm/pg-core';
 import { UnsupportedDriverError } from './errors';
-import { queryTextRows, supportsTextRows, type PgTextRowsTarget } from './pg-text-rows';
+import { queryTextRows, supportsTextRows, type PgTextRowsClient, type PgTextRowsPool } from './pg-text-rows';
 
 /**
  * A Drizzle database or transaction on node-postgres (`drizzle(pool)`) or PGlite (`drizzle(pglite)`).
@@ -116,7 +116,11 @@ function sessionKind(session: unknown): DriverKind | undefined {
 
 function nodePgClient(pg: PgQueryable, inTransaction: boolean): SqlClient {
   const pool = !inTransaction && isPool(pg) ? pg : undefined;
-  const textRows = supportsTextRows(pg) ? (pg as unknown as PgTextRowsTarget) : undefined;
+  const textRows = !supportsTextRows(pg)
+    ? undefined
+    : isPool(pg)
+      ? { pool: pg as unknown as PgTextRowsPool }
+      : { client: pg as unknown as PgTextRowsClient };
   return {
     driver: 'node-postgres',
     inTransaction,

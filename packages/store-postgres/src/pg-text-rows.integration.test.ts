@@ -21,7 +21,7 @@ describe.skipIf(fixture === undefined)('queryTextRows on node-postgres', () => {
   const tricky = ['a', 'b,c', '{d}', 'say "hi"', 'back\\slash', 'NULL', '', "it's", 'ünï'];
 
   it('binds every value as text and returns every column as the server spells it', async () => {
-    const rows = await queryTextRows(pool, echo.name, echo.text, ["'; drop table x; --", 9007199254740993n, tricky, null, false]);
+    const rows = await queryTextRows({ pool }, echo.name, echo.text, ["'; drop table x; --", 9007199254740993n, tricky, null, false]);
     expect(rows).toEqual([
       [
         "'; drop table x; --",
@@ -37,15 +37,40 @@ describe.skipIf(fixture === undefined)('queryTextRows on node-postgres', () => {
     expect(parsed[0]?.a).toEqual(tricky);
   });
 
-  it('rejects with the server error, and the pool gets its connections back', async () => {
+  it('rejects with the server error and keeps the connection, which the pool gets back', async () => {
+    const pid = preparedStatement('select pg_backend_pid()::text');
     const failing = preparedStatement('select 1 / $1::int as q');
+    const [[before]] = (await queryTextRows({ pool }, pid.name, pid.text, [])) as [[string]];
     // Four times the pool's size: a connection kept after an error would hang the later calls.
     for (let i = 0; i < 8; i += 1) {
-      await expect(queryTextRows(pool, failing.name, failing.text, [0])).rejects.toMatchObject({ code: '22012', message: 'division by zero' });
+      await expect(queryTextRows({ pool }, failing.name, failing.text, [0])).rejects.toMatchObject({ code: '22012', message: 'division by zero' });
     }
-    for (let i = 0; i < 8; i += 1) expect(await queryTextRows(pool, failing.name, failing.text, [1])).toEqual([['1']]);
-    expect(pool.totalCount).toBeLessThanOrEqual(2);
+    for (let i = 0; i < 8; i += 1) expect(await queryTextRows({ pool }, failing.name, failing.text, [1])).toEqual([['1']]);
+    // The same backend served before and after: a server error does not cost the connection.
+    expect(await queryTextRows({ pool }, pid.name, pid.text, [])).toEqual([[before]]);
     expect(pool.idleCount).toBe(pool.totalCount);
+  });
+
+  it('rejects when the connection breaks mid-query, and the pool drops that connection', async () => {
+    const sleeper = preparedStatement("select pg_sleep(30), 'text rows sleeper'");
+    const sleeping = queryTextRows({ pool }, sleeper.name, sleeper.text, []);
+    const outcome = sleeping.then(
+      () => 'resolved',
+      (error: unknown) => error,
+    );
+    let terminated = false;
+    for (let i = 0; i < 100 && !terminated; i += 1) {
+      const { rows } = await pool.query<{ done: boolean }>(
+        "select pg_terminate_backend(pid) as done from pg_stat_activity where query like '%text rows sleeper%' and pid <> pg_backend_pid()",
+      );
+      terminated = rows[0]?.done === true;
+      if (!terminated) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(terminated).toBe(true);
+    expect(await outcome).toMatchObject({ message: expect.stringMatching(/terminat/) as unknown });
+    expect(pool.idleCount).toBe(pool.totalCount);
+    expect(pool.totalCount).toBeLessThanOrEqual(1);
+    expect(await queryTextRows({ pool }, 'eventfold_text_rows_after', 'select 1', [])).toEqual([['1']]);
   });
 
   it('parses a statement once per connection, shares it with pg queries of the same name, and recovers from one that does not parse', async () => {
@@ -53,16 +78,16 @@ describe.skipIf(fixture === undefined)('queryTextRows on node-postgres', () => {
     await client.connect();
     try {
       const statement = preparedStatement('select $1::int + 1 as n');
-      for (let i = 0; i < 3; i += 1) expect(await queryTextRows(client, statement.name, statement.text, [i])).toEqual([[String(i + 1)]]);
+      for (let i = 0; i < 3; i += 1) expect(await queryTextRows({ client }, statement.name, statement.text, [i])).toEqual([[String(i + 1)]]);
       const { rows } = await client.query<{ n: string }>({ text: 'select count(*)::text as n from pg_prepared_statements where name = $1', values: [statement.name] });
       expect(rows[0]?.n).toBe('1');
       // pg's own Query finds the statement parsed and only binds it.
       expect((await client.query({ name: statement.name, text: statement.text, values: [41] })).rows).toEqual([{ n: 42 }]);
 
       const broken = preparedStatement('selec $1::int');
-      await expect(queryTextRows(client, broken.name, broken.text, [1])).rejects.toMatchObject({ code: '42601' });
-      await expect(queryTextRows(client, broken.name, broken.text, [1])).rejects.toMatchObject({ code: '42601' });
-      expect(await queryTextRows(client, statement.name, statement.text, [9])).toEqual([['10']]);
+      await expect(queryTextRows({ client }, broken.name, broken.text, [1])).rejects.toMatchObject({ code: '42601' });
+      await expect(queryTextRows({ client }, broken.name, broken.text, [1])).rejects.toMatchObject({ code: '42601' });
+      expect(await queryTextRows({ client }, statement.name, statement.text, [9])).toEqual([['10']]);
     } finally {
       await client.end();
     }

@@ -16,9 +16,10 @@
 
 /** The part of pg's protocol connection a query class drives (see pg/lib/connection.js). */
 interface PgProtocolConnection {
-  /** Statement names the server has parsed on this connection, and those sent but not confirmed yet. */
+  /** Statement names the server has parsed on this connection. */
   readonly parsedStatements: Record<string, string | undefined>;
-  readonly submittedNamedStatements: Record<string, string | undefined>;
+  /** Names sent but not confirmed yet (pg 8.17 and later). */
+  readonly submittedNamedStatements?: Record<string, string | undefined>;
   readonly stream: { cork?(): void; uncork?(): void };
   parse(config: { text: string; name: string }): void;
   bind(config: { statement: string; values: readonly (string | null)[] }): void;
@@ -28,13 +29,20 @@ interface PgProtocolConnection {
 
 type Done = (error: Error | undefined, rows: (string | null)[][]) => void;
 
-/** What a pg pool or client needs to run {@link queryTextRows} (a JS client, not in pipeline mode). */
-export interface PgTextRowsTarget {
-  query(query: TextRowsQuery, values: undefined, callback: Done): unknown;
+/** A pg client (a pool's, or a single one) that takes a query class. */
+export interface PgTextRowsClient {
+  query(query: TextRowsQuery): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener(event: 'error', listener: (error: Error) => void): unknown;
+}
+
+/** A pg pool: {@link queryTextRows} checks a client out and back in around the query. */
+export interface PgTextRowsPool {
+  connect(): Promise<PgTextRowsClient & { release(error?: Error | boolean): void }>;
 }
 
 /**
- * Whether `queryable` (a `pg.Pool` or a pool's client) can run {@link TextRowsQuery}: the JavaScript
+ * Whether `queryable` (a `pg.Pool` or a client) can run {@link TextRowsQuery}: the JavaScript
  * client routes server messages to a query class; the native client (`pg.native`) does not, and a
  * client in pipeline mode refuses query classes.
  */
@@ -46,26 +54,57 @@ export function supportsTextRows(queryable: object): boolean {
 }
 
 /**
- * Runs the prepared statement `name` (parsing `text` once per connection) and resolves its rows,
- * each an array of column texts (null for SQL NULL). Values are sent as text: see {@link toParamText}.
+ * Runs the prepared statement `name` (parsing `text` once per connection) on a pool or client that
+ * {@link supportsTextRows}, and resolves its rows, each an array of column texts (null for SQL
+ * NULL). Values are sent as text: see {@link toParamText}.
  */
-export function queryTextRows(
-  queryable: PgTextRowsTarget,
+export async function queryTextRows(
+  queryable: { readonly pool: PgTextRowsPool } | { readonly client: PgTextRowsClient },
   name: string,
   text: string,
   params: readonly unknown[],
 ): Promise<(string | null)[][]> {
   const values = params.map(toParamText);
+  if ('client' in queryable) return run(queryable.client, new TextRowsQuery(name, text, values));
+  const client = await queryable.pool.connect();
+  // A connection that breaks while checked out emits 'error' on its client (the query fails too):
+  // without a listener that would be an uncaught exception. It is then not put back in the pool.
+  let broken: Error | undefined;
+  const onError = (error: Error): void => {
+    broken = error;
+  };
+  client.on('error', onError);
+  try {
+    return await run(client, new TextRowsQuery(name, text, values));
+  } catch (error) {
+    // A statement the server refused (severity ERROR) leaves the connection usable, and its prepared
+    // statements with it. Anything else does not: FATAL (the server ends the session), a lost
+    // connection, a query_timeout.
+    if (!isStatementError(error)) broken ??= error instanceof Error ? error : new Error(String(error));
+    throw error;
+  } finally {
+    client.removeListener('error', onError);
+    client.release(broken);
+  }
+}
+
+function run(client: PgTextRowsClient, query: TextRowsQuery): Promise<(string | null)[][]> {
   return new Promise((resolve, reject) => {
-    // pg calls back once: with the rows at ReadyForQuery, or with the error (a server error, a lost
-    // connection, a query_timeout). A pool releases its client in that same callback.
-    queryable.query(new TextRowsQuery(name, text, values), undefined, (error, rows) => (error === undefined ? resolve(rows) : reject(error)));
+    // Set before submitting: pg keeps a query class's own callback (every pg 8 release does), and
+    // calls it once, with the rows at ReadyForQuery or with the error.
+    query.callback = (error, rows) => (error === undefined ? resolve(rows) : reject(error));
+    client.query(query);
   });
+}
+
+/** pg's DatabaseError for an ErrorResponse that ends only the statement, not the session. */
+function isStatementError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { severity?: unknown }).severity === 'ERROR';
 }
 
 export class TextRowsQuery {
   readonly #rows: (string | null)[][] = [];
-  /** Set by the pg client (or the pool) before `submit`; called exactly once. */
+  /** Called once, with the rows or the error (pg reads and may wrap it: for its query_timeout). */
   callback: Done | undefined;
 
   constructor(
@@ -79,9 +118,10 @@ export class TextRowsQuery {
     // One write for all messages (pg's Query corks too).
     connection.stream.cork?.();
     try {
-      if (connection.parsedStatements[this.name] === undefined && connection.submittedNamedStatements[this.name] === undefined) {
+      const submitted = connection.submittedNamedStatements;
+      if (connection.parsedStatements[this.name] === undefined && submitted?.[this.name] === undefined) {
         connection.parse({ text: this.text, name: this.name });
-        connection.submittedNamedStatements[this.name] = this.text;
+        if (submitted !== undefined) submitted[this.name] = this.text;
       }
       connection.bind({ statement: this.name, values: this.values });
       connection.execute({});
