@@ -38,7 +38,7 @@ export interface PgTextRowsClient {
 
 /** A pg pool: {@link queryTextRows} checks a client out and back in around the query. */
 export interface PgTextRowsPool {
-  connect(): Promise<PgTextRowsClient & { release(error?: Error | boolean): void }>;
+  connect(callback: (error: Error | undefined, client: PgTextRowsClient, release: (error?: Error) => void) => void): void;
 }
 
 /**
@@ -58,42 +58,46 @@ export function supportsTextRows(queryable: object): boolean {
  * {@link supportsTextRows}, and resolves its rows, each an array of column texts (null for SQL
  * NULL). Values are sent as text: see {@link toParamText}.
  */
-export async function queryTextRows(
+export function queryTextRows(
   queryable: { readonly pool: PgTextRowsPool } | { readonly client: PgTextRowsClient },
   name: string,
   text: string,
   params: readonly unknown[],
 ): Promise<(string | null)[][]> {
-  const values = params.map(toParamText);
-  if ('client' in queryable) return run(queryable.client, new TextRowsQuery(name, text, values));
-  const client = await queryable.pool.connect();
-  // A connection that breaks while checked out emits 'error' on its client (the query fails too):
-  // without a listener that would be an uncaught exception. It is then not put back in the pool.
-  let broken: Error | undefined;
-  const onError = (error: Error): void => {
-    broken = error;
-  };
-  client.on('error', onError);
-  try {
-    return await run(client, new TextRowsQuery(name, text, values));
-  } catch (error) {
-    // A statement the server refused (severity ERROR) leaves the connection usable, and its prepared
-    // statements with it. Anything else does not: FATAL (the server ends the session), a lost
-    // connection, a query_timeout.
-    if (!isStatementError(error)) broken ??= error instanceof Error ? error : new Error(String(error));
-    throw error;
-  } finally {
-    client.removeListener('error', onError);
-    client.release(broken);
-  }
-}
-
-function run(client: PgTextRowsClient, query: TextRowsQuery): Promise<(string | null)[][]> {
+  const query = new TextRowsQuery(name, text, params.map(toParamText));
   return new Promise((resolve, reject) => {
-    // Set before submitting: pg keeps a query class's own callback (every pg 8 release does), and
-    // calls it once, with the rows at ReadyForQuery or with the error.
-    query.callback = (error, rows) => (error === undefined ? resolve(rows) : reject(error));
-    client.query(query);
+    const settle = (error: Error | undefined, rows: (string | null)[][]): void => (error === undefined ? resolve(rows) : reject(error));
+    if ('client' in queryable) {
+      // Set before submitting: pg keeps a query class's own callback (every pg 8 release does), and
+      // calls it once, with the rows at ReadyForQuery or with the error.
+      query.callback = settle;
+      queryable.client.query(query);
+      return;
+    }
+    // Callbacks, not promises, from checkout to release: this runs once per append.
+    queryable.pool.connect((connectError, client, release) => {
+      if (connectError !== undefined && connectError !== null) {
+        reject(connectError);
+        return;
+      }
+      // A connection that breaks while checked out emits 'error' on its client (the query fails
+      // too): without a listener that would be an uncaught exception.
+      let broken: Error | undefined;
+      const onError = (error: Error): void => {
+        broken = error;
+      };
+      client.on('error', onError);
+      query.callback = (error, rows) => {
+        client.removeListener('error', onError);
+        // A statement the server refused (severity ERROR) leaves the connection usable, and its
+        // prepared statements with it. Anything else does not: FATAL (the server ends the session),
+        // a lost connection, a query_timeout. The pool then drops it.
+        if (error !== undefined && !isStatementError(error)) broken ??= error;
+        release(broken);
+        settle(error, rows);
+      };
+      client.query(query);
+    });
   });
 }
 
