@@ -79,6 +79,21 @@ function alongsideCases(name: string, db: EventfoldDatabase | undefined, dispose
       expect(coupon?.order_id).toBe(streamId);
     });
 
+    it('passes Dates and objects in writes as node-postgres converts them', async () => {
+      const streamId = `order-${randomUUID()}`;
+      const due = new Date('2026-12-24T18:30:00.000Z');
+      await queryRows(db, 'create table if not exists order_notes (id text primary key, due timestamptz not null, note jsonb not null)');
+      await store.append(streamId, [{ type: 'Placed', data: {} }], {
+        expectedVersion: 'no_stream',
+        alongside: sql`insert into order_notes (id, due, note) select a.stream_id, ${due}, ${JSON.stringify({ gift: true })}::jsonb from appended a`,
+      });
+      const [row] = await queryRows<{ due_ms: string; note: unknown }>(
+        db,
+        sql`select (extract(epoch from due) * 1000)::bigint::text as due_ms, note from order_notes where id = ${streamId}`,
+      );
+      expect(row).toEqual({ due_ms: String(due.getTime()), note: { gift: true } });
+    });
+
     it('a write that fails fails the append, and nothing of it is written', async () => {
       const first = `order-${randomUUID()}`;
       const code = `C-${randomUUID()}`;

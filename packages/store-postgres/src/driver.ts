@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { entityKind, is } from 'drizzle-orm';
 import { PgTransaction, type PgDatabase } from 'drizzle-orm/pg-core';
 import { UnsupportedDriverError } from './errors';
-import { queryTextRows, supportsTextRows, type PgTextRowsClient, type PgTextRowsPool } from './pg-text-rows';
+import { canSendAsText, queryTextRows, supportsTextRows, type PgTextRowsClient, type PgTextRowsPool } from './pg-text-rows';
 
 /**
  * A Drizzle database or transaction on node-postgres (`drizzle(pool)`) or PGlite (`drizzle(pglite)`).
@@ -40,11 +40,12 @@ export interface SqlClient {
    */
   queryArrays(statement: Statement | string, params?: readonly unknown[]): Promise<unknown[][]>;
   /**
-   * Like `queryArrays` for a prepared statement, with fewer conversions: on node-postgres each
-   * column comes as the server's text (see pg-text-rows.ts), on PGlite parsed as `queryArrays` does.
-   * For statements whose callers convert their few columns themselves (String, Number).
+   * Like `queryArrays`, with fewer conversions: on node-postgres a prepared statement whose values
+   * all have a text form ({@link canSendAsText}) runs as a text-rows query, each column as the
+   * server's text (see pg-text-rows.ts). Anything else, and PGlite, runs as `queryArrays` does. For
+   * statements whose callers convert their few columns themselves (String, Number).
    */
-  queryText(statement: Required<Statement>, params: readonly unknown[]): Promise<unknown[][]>;
+  queryText(statement: Statement | string, params: readonly unknown[]): Promise<unknown[][]>;
   /**
    * The root connection owner, when it can open a dedicated LISTEN connection: a `pg.Pool`, or the
    * PGlite instance. Undefined inside transactions and for single `pg.Client`s (polling only then).
@@ -133,8 +134,10 @@ function nodePgClient(pg: PgQueryable, inTransaction: boolean): SqlClient {
       const result = await pg.query({ ...pgConfig(statement, params), rowMode: 'array' });
       return result.rows as unknown[][];
     },
-    queryText(statement: Required<Statement>, params: readonly unknown[]): Promise<unknown[][]> {
-      if (textRows === undefined) return this.queryArrays(statement, params);
+    queryText(statement: Statement | string, params: readonly unknown[]): Promise<unknown[][]> {
+      if (textRows === undefined || typeof statement === 'string' || statement.name === undefined || !canSendAsText(params)) {
+        return this.queryArrays(statement, params);
+      }
       return queryTextRows(textRows, statement.name, statement.text, params);
     },
   };
@@ -163,7 +166,7 @@ function pgliteClient(pglite: PgliteQueryable, inTransaction: boolean): SqlClien
       const result = await pglite.query(text, [...params], { rowMode: 'array' });
       return result.rows as unknown[][];
     },
-    queryText(statement: Required<Statement>, params: readonly unknown[]): Promise<unknown[][]> {
+    queryText(statement: Statement | string, params: readonly unknown[]): Promise<unknown[][]> {
       return this.queryArrays(statement, params);
     },
   };

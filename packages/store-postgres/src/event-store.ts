@@ -352,7 +352,7 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
    */
   async #createStreamsWithWrites(items: readonly CreateWithWrites[]): Promise<readonly AppendResult[]> {
     const statement = createStreamsWithWrites(this.shared.schema, items);
-    const rows = await this.client.queryArrays(statement.statement, statement.params);
+    const rows = await this.client.queryText(statement.statement, statement.params);
     if (rows.length !== items.length) throw new Error(`a batch of ${items.length} creates returned ${rows.length} rows`);
     this.#committed();
     const prepared = items.map((item) => item.prepared);
@@ -368,7 +368,7 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
     if (!this.client.inTransaction && createsStream(prepared.expectedVersion)) {
       const statement = createStreamWithWrites(schema, prepared, writes);
       try {
-        const [row] = await this.client.queryArrays(statement.statement, statement.params);
+        const [row] = await this.client.queryText(statement.statement, statement.params);
         if (row === undefined) throw new Error('the create statement returned no row');
         this.#committed();
         return appendedResult(prepared, createdRow(prepared, 1, row[0], row[1]));

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { supportsTextRows, toParamText } from './pg-text-rows';
+import { canSendAsText, supportsTextRows, toParamText } from './pg-text-rows';
 
 describe('toParamText', () => {
   it('sends strings as they are, numbers and booleans in SQL spelling, null and undefined as NULL', () => {
@@ -39,5 +39,15 @@ describe('supportsTextRows', () => {
     // pg.native's client, and any other queryable, routes no protocol messages to a query class.
     expect(supportsTextRows({ query: () => undefined })).toBe(false);
     expect(supportsTextRows({ Client: function NativeClient() {}, options: {} })).toBe(false);
+  });
+});
+
+describe('canSendAsText', () => {
+  it('accepts primitives, null, undefined and arrays of them, and leaves the rest to node-postgres', () => {
+    expect(canSendAsText(['a', 1, 2n, false, null, undefined, ['b', null, [3]], []])).toBe(true);
+    expect(canSendAsText([])).toBe(true);
+    for (const other of [new Date(0), Buffer.from('x'), { a: 1 }, ['a', new Date(0)], { toPostgres: () => 'x' }]) {
+      expect(canSendAsText(['a', other])).toBe(false);
+    }
   });
 });

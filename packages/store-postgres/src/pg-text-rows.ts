@@ -164,6 +164,28 @@ export class TextRowsQuery {
 }
 
 /**
+ * Whether every value has a text form {@link toParamText} gives exactly as node-postgres would send
+ * it: strings, numbers, bigints, booleans, null and undefined, and arrays of those. Dates, Buffers,
+ * objects (JSON) and anything with `toPostgres` are left to node-postgres's own conversions.
+ */
+export function canSendAsText(values: readonly unknown[]): boolean {
+  return values.every(hasTextForm);
+}
+
+function hasTextForm(value: unknown): boolean {
+  if (value === null || value === undefined) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'number':
+    case 'bigint':
+    case 'boolean':
+      return true;
+    default:
+      return Array.isArray(value) && value.every(hasTextForm);
+  }
+}
+
+/**
  * A bind parameter as the text PostgreSQL parses: strings as they are, numbers and booleans in their
  * SQL spelling, null and undefined as SQL NULL, and arrays as array literals with every element
  * quoted (so commas, braces, quotes and backslashes inside strings survive). Anything else is a
