@@ -29,6 +29,31 @@ export const CONFLICT = 2;
 /** The stream's last writer is a younger transaction: retry in a new transaction. */
 export const FEED_ORDER = 3;
 
+/**
+ * The row of an append function (the append and appendStream statements' columns, in order) as
+ * `queryText` gives it: each column as the server's text on node-postgres (positions as an int8[]
+ * literal such as `{41,42}`), parsed on PGlite.
+ */
+export function appendRowOf(columns: readonly unknown[]): AppendRow {
+  const [item, status, version, streamType, positions, occurredMs] = columns;
+  return {
+    item: Number(item),
+    status: Number(status),
+    stream_version: Number(version),
+    stream_type: typeof streamType === 'string' ? streamType : '',
+    positions: positionsOf(positions),
+    occurred_ms: Number(occurredMs),
+  };
+}
+
+function positionsOf(value: unknown): readonly (string | number)[] | null {
+  if (value === null || value === undefined) return null;
+  if (Array.isArray(value)) return value as (string | number)[];
+  const text = String(value);
+  // An int8[] literal holds digits, minus signs and commas only: nothing is quoted.
+  return text === '{}' ? [] : text.slice(1, -1).split(',');
+}
+
 /** Parameters of append_stream for one append (see drizzle/0002_append_json_arrays.sql). */
 export function appendStreamParams(item: PreparedAppend, channel: string | null, checkIds: boolean): unknown[] {
   const types = item.events.map((event) => event.type);

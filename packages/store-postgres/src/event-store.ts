@@ -37,6 +37,7 @@ import {
   isEventIdRace,
   refusedResult,
   type AppendRow,
+  appendRowOf,
 } from './append';
 import {
   batchable,
@@ -428,9 +429,9 @@ class PgEventStore<TDb extends EventfoldDatabase> implements PostgresEventStore<
   async #runAppendFunction(items: readonly PreparedAppend[], channel: string | null, checkIds: boolean): Promise<readonly AppendRow[]> {
     const [only] = items;
     if (items.length === 1 && only !== undefined) {
-      return this.client.query<AppendRow>(this.shared.statements.appendStream, appendStreamParams(only, channel, checkIds));
+      return (await this.client.queryText(this.shared.statements.appendStream, appendStreamParams(only, channel, checkIds))).map(appendRowOf);
     }
-    return this.client.query<AppendRow>(this.shared.statements.append, appendParams(items, channel, checkIds));
+    return (await this.client.queryText(this.shared.statements.append, appendParams(items, channel, checkIds))).map(appendRowOf);
   }
 
   /**
