@@ -49,9 +49,9 @@ export function appendRowOf(columns: readonly unknown[]): AppendRow {
 function positionsOf(value: unknown): readonly (string | number)[] | null {
   if (value === null || value === undefined) return null;
   if (Array.isArray(value)) return value as (string | number)[];
-  const text = String(value);
+  if (typeof value !== 'string') throw new Error(`an append function returned positions that are not an int8[]: ${typeof value}`);
   // An int8[] literal holds digits, minus signs and commas only: nothing is quoted.
-  return text === '{}' ? [] : text.slice(1, -1).split(',');
+  return value === '{}' ? [] : value.slice(1, -1).split(',');
 }
 
 /** Parameters of append_stream for one append (see drizzle/0002_append_json_arrays.sql). */
