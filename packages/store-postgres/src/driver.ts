@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { entityKind, is } from 'drizzle-orm';
 import { PgTransaction, type PgDatabase } from 'drizzle-orm/pg-core';
 import { UnsupportedDriverError } from './errors';
-import { canSendAsText, queryTextRows, supportsTextRows, type PgTextRowsClient, type PgTextRowsPool } from './pg-text-rows';
+import { paramTexts, queryTextRows, supportsTextRows, type PgTextRowsClient, type PgTextRowsPool } from './pg-text-rows';
 
 /**
  * A Drizzle database or transaction on node-postgres (`drizzle(pool)`) or PGlite (`drizzle(pglite)`).
@@ -41,7 +41,7 @@ export interface SqlClient {
   queryArrays(statement: Statement | string, params?: readonly unknown[]): Promise<unknown[][]>;
   /**
    * Like `queryArrays`, with fewer conversions: on node-postgres a prepared statement whose values
-   * all have a text form ({@link canSendAsText}) runs as a text-rows query, each column as the
+   * all have a text form ({@link paramTexts}) runs as a text-rows query, each column as the
    * server's text (see pg-text-rows.ts). Anything else, and PGlite, runs as `queryArrays` does. For
    * statements whose callers convert their few columns themselves (String, Number).
    */
@@ -119,7 +119,7 @@ function nodePgClient(pg: PgQueryable, inTransaction: boolean): SqlClient {
   const pool = !inTransaction && isPool(pg) ? pg : undefined;
   const textRows = !supportsTextRows(pg)
     ? undefined
-    : isPool(pg)
+    : pool !== undefined
       ? { pool: pg as unknown as PgTextRowsPool }
       : { client: pg as unknown as PgTextRowsClient };
   return {
@@ -135,10 +135,11 @@ function nodePgClient(pg: PgQueryable, inTransaction: boolean): SqlClient {
       return result.rows as unknown[][];
     },
     queryText(statement: Statement | string, params: readonly unknown[]): Promise<unknown[][]> {
-      if (textRows === undefined || typeof statement === 'string' || statement.name === undefined || !canSendAsText(params)) {
-        return this.queryArrays(statement, params);
+      if (textRows !== undefined && typeof statement !== 'string' && statement.name !== undefined) {
+        const values = paramTexts(params);
+        if (values !== undefined) return queryTextRows(textRows, statement.name, statement.text, values);
       }
-      return queryTextRows(textRows, statement.name, statement.text, params);
+      return this.queryArrays(statement, params);
     },
   };
 }

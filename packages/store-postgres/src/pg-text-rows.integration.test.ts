@@ -4,10 +4,17 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { preparedStatement, sqlClientOf } from './driver';
 import { createPostgresEventStore } from './event-store';
-import { queryTextRows } from './pg-text-rows';
+import { paramTexts, queryTextRows } from './pg-text-rows';
 import { serverFixture } from './test-support/databases';
 
 const fixture = await serverFixture('the text-rows query tests', { poolSize: 2 });
+
+/** The values as the text parameters queryTextRows takes (as the store's driver converts them). */
+function texts(values: readonly unknown[]): (string | null)[] {
+  const converted = paramTexts(values);
+  if (converted === undefined) throw new Error('a test value has no text form');
+  return converted;
+}
 
 describe.skipIf(fixture === undefined)('queryTextRows on node-postgres', () => {
   afterAll(async () => {
@@ -21,7 +28,7 @@ describe.skipIf(fixture === undefined)('queryTextRows on node-postgres', () => {
   const tricky = ['a', 'b,c', '{d}', 'say "hi"', 'back\\slash', 'NULL', '', "it's", 'ünï'];
 
   it('binds every value as text and returns every column as the server spells it', async () => {
-    const rows = await queryTextRows({ pool }, echo.name, echo.text, ["'; drop table x; --", 9007199254740993n, tricky, null, false]);
+    const rows = await queryTextRows({ pool }, echo.name, echo.text, texts(["'; drop table x; --", 9007199254740993n, tricky, null, false]));
     expect(rows).toEqual([
       [
         "'; drop table x; --",
@@ -40,20 +47,20 @@ describe.skipIf(fixture === undefined)('queryTextRows on node-postgres', () => {
   it('rejects with the server error and keeps the connection, which the pool gets back', async () => {
     const pid = preparedStatement('select pg_backend_pid()::text');
     const failing = preparedStatement('select 1 / $1::int as q');
-    const [[before]] = (await queryTextRows({ pool }, pid.name, pid.text, [])) as [[string]];
+    const [[before]] = (await queryTextRows({ pool }, pid.name, pid.text, texts([]))) as [[string]];
     // Four times the pool's size: a connection kept after an error would hang the later calls.
     for (let i = 0; i < 8; i += 1) {
-      await expect(queryTextRows({ pool }, failing.name, failing.text, [0])).rejects.toMatchObject({ code: '22012', message: 'division by zero' });
+      await expect(queryTextRows({ pool }, failing.name, failing.text, texts([0]))).rejects.toMatchObject({ code: '22012', message: 'division by zero' });
     }
-    for (let i = 0; i < 8; i += 1) expect(await queryTextRows({ pool }, failing.name, failing.text, [1])).toEqual([['1']]);
+    for (let i = 0; i < 8; i += 1) expect(await queryTextRows({ pool }, failing.name, failing.text, texts([1]))).toEqual([['1']]);
     // The same backend served before and after: a server error does not cost the connection.
-    expect(await queryTextRows({ pool }, pid.name, pid.text, [])).toEqual([[before]]);
+    expect(await queryTextRows({ pool }, pid.name, pid.text, texts([]))).toEqual([[before]]);
     expect(pool.idleCount).toBe(pool.totalCount);
   });
 
   it('rejects when the connection breaks mid-query, and the pool drops that connection', async () => {
     const sleeper = preparedStatement("select pg_sleep(30), 'text rows sleeper'");
-    const sleeping = queryTextRows({ pool }, sleeper.name, sleeper.text, []);
+    const sleeping = queryTextRows({ pool }, sleeper.name, sleeper.text, texts([]));
     const outcome = sleeping.then(
       () => 'resolved',
       (error: unknown) => error,
@@ -70,7 +77,7 @@ describe.skipIf(fixture === undefined)('queryTextRows on node-postgres', () => {
     expect(await outcome).toMatchObject({ message: expect.stringMatching(/terminat/) as unknown });
     expect(pool.idleCount).toBe(pool.totalCount);
     expect(pool.totalCount).toBeLessThanOrEqual(1);
-    expect(await queryTextRows({ pool }, 'eventfold_text_rows_after', 'select 1', [])).toEqual([['1']]);
+    expect(await queryTextRows({ pool }, 'eventfold_text_rows_after', 'select 1', texts([]))).toEqual([['1']]);
   });
 
   it('parses a statement once per connection, shares it with pg queries of the same name, and recovers from one that does not parse', async () => {
@@ -78,16 +85,16 @@ describe.skipIf(fixture === undefined)('queryTextRows on node-postgres', () => {
     await client.connect();
     try {
       const statement = preparedStatement('select $1::int + 1 as n');
-      for (let i = 0; i < 3; i += 1) expect(await queryTextRows({ client }, statement.name, statement.text, [i])).toEqual([[String(i + 1)]]);
+      for (let i = 0; i < 3; i += 1) expect(await queryTextRows({ client }, statement.name, statement.text, texts([i]))).toEqual([[String(i + 1)]]);
       const { rows } = await client.query<{ n: string }>({ text: 'select count(*)::text as n from pg_prepared_statements where name = $1', values: [statement.name] });
       expect(rows[0]?.n).toBe('1');
       // pg's own Query finds the statement parsed and only binds it.
       expect((await client.query({ name: statement.name, text: statement.text, values: [41] })).rows).toEqual([{ n: 42 }]);
 
       const broken = preparedStatement('selec $1::int');
-      await expect(queryTextRows({ client }, broken.name, broken.text, [1])).rejects.toMatchObject({ code: '42601' });
-      await expect(queryTextRows({ client }, broken.name, broken.text, [1])).rejects.toMatchObject({ code: '42601' });
-      expect(await queryTextRows({ client }, statement.name, statement.text, [9])).toEqual([['10']]);
+      await expect(queryTextRows({ client }, broken.name, broken.text, texts([1]))).rejects.toMatchObject({ code: '42601' });
+      await expect(queryTextRows({ client }, broken.name, broken.text, texts([1]))).rejects.toMatchObject({ code: '42601' });
+      expect(await queryTextRows({ client }, statement.name, statement.text, texts([9]))).toEqual([['10']]);
     } finally {
       await client.end();
     }

@@ -56,15 +56,15 @@ export function supportsTextRows(queryable: object): boolean {
 /**
  * Runs the prepared statement `name` (parsing `text` once per connection) on a pool or client that
  * {@link supportsTextRows}, and resolves its rows, each an array of column texts (null for SQL
- * NULL). Values are sent as text: see {@link toParamText}.
+ * NULL). `values` are the parameters as text: see {@link paramTexts}.
  */
 export function queryTextRows(
   queryable: { readonly pool: PgTextRowsPool } | { readonly client: PgTextRowsClient },
   name: string,
   text: string,
-  params: readonly unknown[],
+  values: readonly (string | null)[],
 ): Promise<(string | null)[][]> {
-  const query = new TextRowsQuery(name, text, params.map(toParamText));
+  const query = new TextRowsQuery(name, text, values);
   return new Promise((resolve, reject) => {
     const settle = (error: Error | undefined, rows: (string | null)[][]): void => (error === undefined ? resolve(rows) : reject(error));
     if ('client' in queryable) {
@@ -163,35 +163,37 @@ export class TextRowsQuery {
   }
 }
 
-/**
- * Whether every value has a text form {@link toParamText} gives exactly as node-postgres would send
- * it: strings, numbers, bigints, booleans, null and undefined, and arrays of those. Dates, Buffers,
- * objects (JSON) and anything with `toPostgres` are left to node-postgres's own conversions.
- */
-export function canSendAsText(values: readonly unknown[]): boolean {
-  return values.every(hasTextForm);
-}
+/** A value with no exact text form here: node-postgres converts it itself (a Date, a Buffer, JSON). */
+const NO_TEXT = Symbol('no text form');
 
-function hasTextForm(value: unknown): boolean {
-  if (value === null || value === undefined) return true;
-  switch (typeof value) {
-    case 'string':
-    case 'number':
-    case 'bigint':
-    case 'boolean':
-      return true;
-    default:
-      return Array.isArray(value) && value.every(hasTextForm);
+/**
+ * The values as bind parameters in the text PostgreSQL parses, exactly as node-postgres would send
+ * them: strings as they are, numbers, bigints and booleans in their SQL spelling, null and
+ * undefined as SQL NULL, and arrays of those as array literals with every element quoted (so
+ * commas, braces, quotes and backslashes inside strings survive). Undefined when a value is
+ * anything else (a Date, a Buffer, an object, anything with `toPostgres`): the statement is then
+ * left to node-postgres's own conversions.
+ */
+export function paramTexts(values: readonly unknown[]): (string | null)[] | undefined {
+  const texts: (string | null)[] = [];
+  for (const value of values) {
+    const text = textForm(value);
+    if (text === NO_TEXT) return undefined;
+    texts.push(text);
   }
+  return texts;
 }
 
-/**
- * A bind parameter as the text PostgreSQL parses: strings as they are, numbers and booleans in their
- * SQL spelling, null and undefined as SQL NULL, and arrays as array literals with every element
- * quoted (so commas, braces, quotes and backslashes inside strings survive). Anything else is a
- * programming error here: the statements that use this path bind only those.
- */
+/** One value as {@link paramTexts} sends it; a TypeError naming the value's kind when it has no text form. */
 export function toParamText(value: unknown): string | null {
+  const text = textForm(value);
+  if (text === NO_TEXT) {
+    throw new TypeError(`eventfold: cannot send a ${Object.prototype.toString.call(withoutTextForm(value))} as a text parameter`);
+  }
+  return text;
+}
+
+function textForm(value: unknown): string | null | typeof NO_TEXT {
   if (value === null || value === undefined) return null;
   switch (typeof value) {
     case 'string':
@@ -201,16 +203,23 @@ export function toParamText(value: unknown): string | null {
     case 'boolean':
       return String(value);
     default:
-      if (Array.isArray(value)) return arrayLiteral(value);
-      throw new TypeError(`eventfold: cannot send a ${Object.prototype.toString.call(value)} as a text parameter`);
+      return Array.isArray(value) ? arrayLiteral(value) : NO_TEXT;
   }
 }
 
-function arrayLiteral(values: readonly unknown[]): string {
-  const elements = values.map((element) => {
-    if (Array.isArray(element)) return arrayLiteral(element);
-    const text = toParamText(element);
-    return text === null ? 'NULL' : `"${text.replace(/[\\"]/g, '\\$&')}"`;
-  });
+function arrayLiteral(values: readonly unknown[]): string | typeof NO_TEXT {
+  const elements: string[] = [];
+  for (const element of values) {
+    const text = textForm(element);
+    if (text === NO_TEXT) return NO_TEXT;
+    elements.push(text === null ? 'NULL' : Array.isArray(element) ? text : `"${text.replace(/[\\"]/g, '\\$&')}"`);
+  }
   return `{${elements.join(',')}}`;
+}
+
+/** The value (or, inside an array, the element) that has no text form, for the error message. */
+function withoutTextForm(value: unknown): unknown {
+  if (!Array.isArray(value)) return value;
+  for (const element of value) if (textForm(element) === NO_TEXT) return withoutTextForm(element);
+  return value;
 }

@@ -17,11 +17,11 @@ export interface StoreStatements {
    * written, ordered by item; an item whose stream exists gets no row and nothing of it is written
    * (the caller then runs it through the functions, which report the conflict).
    */
-  readonly createStreams: Required<Statement>;
+  readonly createStreams: Statement;
   /** createStreams for a single append (no item column): about 25% less server time for one item. */
-  readonly createStream: Required<Statement>;
+  readonly createStream: Statement;
   /** createStream for an append of exactly one event (the common case): nothing to unnest. */
-  readonly createStreamOneEvent: Required<Statement>;
+  readonly createStreamOneEvent: Statement;
   readonly recordedByIds: Statement;
   readonly streamForwards: Statement;
   readonly streamBackwards: Statement;
